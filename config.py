@@ -1,0 +1,116 @@
+"""Settings, read once from environment variables (documented in README.md)."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+
+
+class ConfigError(RuntimeError):
+    """The environment does not describe a runnable server."""
+
+
+def _int(env: dict[str, str], name: str, default: int) -> int:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be an integer, got {raw!r}") from exc
+
+
+def _list(env: dict[str, str], name: str, default: str) -> tuple[str, ...]:
+    raw = env.get(name, default)
+    return tuple(item.strip() for item in raw.split(",") if item.strip())
+
+
+@dataclass(frozen=True)
+class Settings:
+    environment: str = "development"
+    database_url: str = "sqlite+aiosqlite:///./data/app.db"
+    data_dir: Path = Path("data")
+    host: str = "127.0.0.1"
+    port: int = 8000
+    cors_origins: tuple[str, ...] = ()
+    jwt_key: str = field(default="", repr=False)
+    jwt_issuer: str = "fleet-admin"
+    jwt_audience: str = "fleet-admin-api"
+    access_token_ttl: timedelta = timedelta(minutes=15)
+    refresh_token_ttl: timedelta = timedelta(days=30)
+    bootstrap_company_name: str = "Platform"
+    bootstrap_admin_email: str = "admin@example.com"
+    bootstrap_admin_password: str | None = field(default=None, repr=False)
+    bootstrap_company_country: str = "ES"
+    max_body_bytes: int = 1_000_000
+    max_query_depth: int = 12
+    max_aliases: int = 30
+    max_tokens: int = 5_000
+    max_page_size: int = 100
+    max_tree_page_size: int = 5_000
+    graphiql: bool = True
+
+    @property
+    def is_production(self) -> bool:
+        return self.environment == "production"
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None) -> Settings:
+        env = dict(os.environ if env is None else env)
+        environment = env.get("APP_ENV", "development")
+        if environment not in ("development", "test", "production"):
+            raise ConfigError("APP_ENV must be development, test or production")
+        data_dir = Path(env.get("DATA_DIR", "data"))
+        jwt_key = env.get("JWT_SECRET_KEY", "")
+        if not jwt_key:
+            if environment == "production":
+                raise ConfigError(
+                    "JWT_SECRET_KEY is required when APP_ENV=production "
+                    "(at least 32 random bytes, e.g. `python -c 'import secrets; "
+                    "print(secrets.token_urlsafe(48))'`)"
+                )
+            jwt_key = _development_jwt_key(data_dir)
+        if len(jwt_key) < 32:
+            raise ConfigError("JWT_SECRET_KEY must be at least 32 characters long")
+        return cls(
+            environment=environment,
+            database_url=env.get("DATABASE_URL", f"sqlite+aiosqlite:///./{data_dir}/app.db"),
+            data_dir=data_dir,
+            host=env.get("HOST", "127.0.0.1"),
+            port=_int(env, "PORT", 8000),
+            cors_origins=_list(env, "CORS_ORIGINS", ""),
+            jwt_key=jwt_key,
+            jwt_issuer=env.get("JWT_ISSUER", "fleet-admin"),
+            jwt_audience=env.get("JWT_AUDIENCE", "fleet-admin-api"),
+            access_token_ttl=timedelta(seconds=_int(env, "JWT_ACCESS_TTL_SECONDS", 900)),
+            refresh_token_ttl=timedelta(seconds=_int(env, "JWT_REFRESH_TTL_SECONDS", 30 * 86400)),
+            bootstrap_company_name=env.get("BOOTSTRAP_COMPANY_NAME", "Platform"),
+            bootstrap_admin_email=env.get("BOOTSTRAP_ADMIN_EMAIL", "admin@example.com"),
+            bootstrap_admin_password=env.get("BOOTSTRAP_ADMIN_PASSWORD") or None,
+            bootstrap_company_country=env.get("BOOTSTRAP_COMPANY_COUNTRY", "ES"),
+            max_body_bytes=_int(env, "MAX_BODY_BYTES", 1_000_000),
+            max_query_depth=_int(env, "MAX_QUERY_DEPTH", 12),
+            max_aliases=_int(env, "MAX_ALIASES", 30),
+            max_tokens=_int(env, "MAX_TOKENS", 5_000),
+            max_page_size=_int(env, "MAX_PAGE_SIZE", 100),
+            max_tree_page_size=_int(env, "MAX_TREE_PAGE_SIZE", 5_000),
+            graphiql=env.get("GRAPHIQL", "true" if environment != "production" else "false")
+            == "true",
+        )
+
+
+def _development_jwt_key(data_dir: Path) -> str:
+    """A key generated once and kept in the data folder, so tokens survive restarts."""
+    path = data_dir / "jwt.key"
+    if path.exists():
+        return path.read_text().strip()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    # Created with 0600 so other local users cannot mint tokens.
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(key)
+    return key

@@ -1,0 +1,35 @@
+"""SQL predicates over the company tree: the scope filter of every list, and the relation.
+
+Both are expressions on `companies.path`, so they run inside the query that loads the rows:
+a list never returns a row the caller may not see, and no tree is walked row by row.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, case, literal
+
+from models.company import Company, subtree_upper_bound
+from policies.actor import Actor
+from policies.enforcer import Relation
+
+
+def in_subtree(path: str, column: Any = Company.path) -> ColumnElement[bool]:
+    """Rows whose path lies in the subtree rooted at `path` (the root included)."""
+    return and_(column >= path, column < subtree_upper_bound(path))
+
+
+def visible_to(actor: Actor) -> ColumnElement[bool]:
+    """Companies the actor may see at all: its own company and everything below it."""
+    return in_subtree(actor.company_path)
+
+
+def relation_to(actor: Actor) -> ColumnElement[str | None]:
+    """The relation of each company row to the actor's company; NULL outside its scope."""
+    return case(
+        (Company.id == actor.company_id, literal(Relation.SELF.value)),
+        (Company.parent_id == actor.company_id, literal(Relation.CHILD.value)),
+        (visible_to(actor), literal(Relation.DESCENDANT.value)),
+        else_=None,
+    )

@@ -1,0 +1,1 @@
+"""Thin GraphQL resolvers: read the context, open a session, call one service."""

@@ -1,0 +1,165 @@
+"""Company resolvers: GraphQL arguments in, service calls, models and pages out."""
+
+from __future__ import annotations
+
+from models.company import Company
+from resolvers.session import reading, transaction
+from schema.context import Info
+from schema.ids import decode_id
+from schema.inputs import (
+    CompanyArchiveInput,
+    CompanyCreateInput,
+    CompanyRenameInput,
+    CompanySetUseParentCreditsInput,
+)
+from services import company as service
+from services.errors import NotFoundError, ValidationError
+from services.pagination import Page, PageRequest
+
+
+def page_request(info: Info, first: int, after: str | None, *, max_size: int | None = None) -> PageRequest:
+    return PageRequest.parse(first, after, max_size=max_size or info.context.settings.max_page_size)
+
+
+async def company(info: Info, id: str) -> Company | None:
+    actor = info.context.require_actor()
+    try:
+        company_id = decode_id(id, "Company")
+    except NotFoundError:
+        return None
+    async with reading(info) as session:
+        return await service.get_company(session, actor=actor, company_id=company_id)
+
+
+async def company_tree(
+    info: Info,
+    *,
+    root_id: str | None,
+    max_depth: int | None,
+    first: int,
+    after: str | None,
+    include_archived: bool,
+) -> Page[Company]:
+    actor = info.context.require_actor()
+    request = page_request(info, first, after, max_size=info.context.settings.max_tree_page_size)
+    root = decode_id(root_id, "Company", field="rootId") if root_id else None
+    _check_depth(max_depth)
+    async with reading(info) as session:
+        return await service.company_tree(
+            session,
+            actor=actor,
+            request=request,
+            root_id=root,
+            max_depth=max_depth,
+            filters=service.CompanyFilter(include_archived=include_archived),
+        )
+
+
+async def search(
+    info: Info, *, term: str, first: int, after: str | None, include_archived: bool
+) -> Page[Company]:
+    actor = info.context.require_actor()
+    request = page_request(info, first, after)
+    async with reading(info) as session:
+        return await service.search_companies(
+            session,
+            actor=actor,
+            term=term,
+            request=request,
+            filters=service.CompanyFilter(include_archived=include_archived),
+        )
+
+
+async def children(
+    info: Info, root: Company, *, first: int, after: str | None, include_archived: bool
+) -> Page[Company]:
+    request = page_request(info, first, after)
+    async with reading(info) as session:
+        return await service.company_children(
+            session,
+            company=root,
+            request=request,
+            filters=service.CompanyFilter(include_archived=include_archived),
+        )
+
+
+async def descendants(
+    info: Info,
+    root: Company,
+    *,
+    max_depth: int | None,
+    first: int,
+    after: str | None,
+    include_archived: bool,
+) -> Page[Company]:
+    request = page_request(info, first, after)
+    _check_depth(max_depth)
+    async with reading(info) as session:
+        return await service.company_descendants(
+            session,
+            company=root,
+            request=request,
+            max_depth=max_depth,
+            filters=service.CompanyFilter(include_archived=include_archived),
+        )
+
+
+async def ancestors(info: Info, root: Company) -> list[Company]:
+    actor = info.context.require_actor()
+    async with reading(info) as session:
+        return await service.company_ancestors(session, actor=actor, company=root)
+
+
+async def parent(info: Info, root: Company) -> Company | None:
+    actor = info.context.require_actor()
+    # Above the actor's own company is outside its scope.
+    if root.parent_id is None or root.id == actor.company_id:
+        return None
+    return await info.context.loaders.company_by_id.load(root.parent_id)
+
+
+def _check_depth(max_depth: int | None) -> None:
+    if max_depth is not None and max_depth < 0:
+        raise ValidationError("Must not be negative", field="maxDepth")
+
+
+async def create(info: Info, data: CompanyCreateInput) -> Company:
+    actor = info.context.require_actor()
+    parent_id = decode_id(data.parent_id, "Company", field="parentId")
+    async with transaction(info) as session:
+        return await service.create_company(
+            session,
+            actor=actor,
+            parent_id=parent_id,
+            name=data.name,
+            country_code=data.country_code,
+            use_parent_credits=data.use_parent_credits,
+        )
+
+
+async def rename(info: Info, data: CompanyRenameInput) -> Company:
+    actor = info.context.require_actor()
+    company_id = decode_id(data.id, "Company")
+    async with transaction(info) as session:
+        return await service.rename_company(
+            session, actor=actor, company_id=company_id, name=data.name
+        )
+
+
+async def archive(info: Info, data: CompanyArchiveInput) -> Company:
+    actor = info.context.require_actor()
+    company_id = decode_id(data.id, "Company")
+    async with transaction(info) as session:
+        return await service.archive_company(session, actor=actor, company_id=company_id)
+
+
+async def set_use_parent_credits(info: Info, data: CompanySetUseParentCreditsInput) -> Company:
+    actor = info.context.require_actor()
+    company_id = decode_id(data.id, "Company")
+    async with transaction(info) as session:
+        return await service.set_use_parent_credits(
+            session,
+            actor=actor,
+            company_id=company_id,
+            use_parent_credits=data.use_parent_credits,
+        )

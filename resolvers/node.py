@@ -1,0 +1,22 @@
+"""`node(id:)`: any object by its global ID, within the caller's scope."""
+
+from __future__ import annotations
+
+from models.company import Company
+from models.user import User
+from resolvers.session import reading
+from schema.context import Info
+from schema.ids import parse_id
+from services import company as company_service
+from services import user as user_service
+
+
+async def node(info: Info, id: str) -> Company | User | None:
+    actor = info.context.require_actor()
+    type_name, pk = parse_id(id)
+    async with reading(info) as session:
+        if type_name == "Company":
+            return await company_service.get_company(session, actor=actor, company_id=pk)
+        if type_name == "User":
+            return await user_service.get_user(session, actor=actor, user_id=pk)
+    return None

@@ -1,0 +1,36 @@
+"""Sessions for resolvers: a short read session, or one transaction per mutation."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from schema.context import Info
+from services.errors import DomainError
+
+
+@asynccontextmanager
+async def reading(info: Info) -> AsyncIterator[AsyncSession]:
+    async with info.context.sessionmaker() as session:
+        yield session
+
+
+@asynccontextmanager
+async def transaction(info: Info) -> AsyncIterator[AsyncSession]:
+    """All or nothing: commit on success, roll back on any error, except a domain error
+    that must itself be recorded (`persist`), whose flushed changes are committed."""
+    async with info.context.sessionmaker() as session:
+        try:
+            yield session
+        except DomainError as exc:
+            if exc.persist:
+                await session.commit()
+            else:
+                await session.rollback()
+            raise
+        except BaseException:
+            await session.rollback()
+            raise
+        await session.commit()

@@ -1,0 +1,49 @@
+"""The GraphQL schema: root types, the error contract and the abuse limits."""
+
+from __future__ import annotations
+
+
+import strawberry
+from graphql import GraphQLError
+from strawberry.extensions import (
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    ParserCache,
+    QueryDepthLimiter,
+    ValidationCache,
+)
+from strawberry.types import ExecutionContext
+
+from config import Settings
+from schema.extensions import ErrorContract, log_errors
+from schema.mutation import Mutation
+from schema.query import Query
+from schema.types.company import Company
+from schema.types.user import User
+
+
+class AppSchema(strawberry.Schema):
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        log_errors(errors, execution_context.context if execution_context else None)
+
+
+def build_schema(settings: Settings | None = None) -> AppSchema:
+    settings = settings or Settings()
+    return AppSchema(
+        query=Query,
+        mutation=Mutation,
+        types=[Company, User],
+        # Factories: a fresh extension per request (the caches live at module level).
+        extensions=[
+            ErrorContract,
+            lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
+            lambda: QueryDepthLimiter(max_depth=settings.max_query_depth),
+            lambda: MaxAliasesLimiter(max_alias_count=settings.max_aliases),
+            lambda: ParserCache(maxsize=256),
+            lambda: ValidationCache(maxsize=256),
+        ],
+    )
+
+

@@ -1,0 +1,85 @@
+"""The error contract, written once.
+
+Expected failures are members of each mutation's result union, all implementing `Error`
+(`code`, `field`, `message`). Unauthenticated, forbidden and malformed query arguments are
+top-level GraphQL errors with `extensions.code` (see schema/extensions.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+import strawberry
+
+from services import errors as domain
+
+ErrorCode = strawberry.enum(domain.ErrorCode, description="Stable, machine-readable error codes.")
+ArchiveBlocker = strawberry.enum(
+    domain.ArchiveBlocker, description="What keeps a company from being archived."
+)
+
+
+@strawberry.interface(description="An expected failure the client can act on.")
+class Error:
+    code: ErrorCode  # type: ignore[valid-type]
+    field: str | None = strawberry.field(description="The input field concerned, if any.")
+    message: str
+
+
+@strawberry.type(description="The input is not acceptable; `field` names the culprit.")
+class ValidationError(Error):
+    pass
+
+
+@strawberry.type(description="No such object, or none the caller may see.")
+class NotFoundError(Error):
+    pass
+
+
+@strawberry.type(description="Email and password do not match an active user.")
+class InvalidCredentialsError(Error):
+    pass
+
+
+@strawberry.type(description="The token is invalid, expired, revoked or already used.")
+class InvalidTokenError(Error):
+    pass
+
+
+@strawberry.type(description="The company is not empty; `blockers` says what is left.")
+class ArchiveBlockedError(Error):
+    blockers: list[ArchiveBlocker]  # type: ignore[valid-type]
+
+
+_TYPED: dict[type[domain.DomainError], type[Error]] = {
+    domain.NotFoundError: NotFoundError,
+    domain.InvalidCredentialsError: InvalidCredentialsError,
+    domain.InvalidTokenError: InvalidTokenError,
+    domain.ArchiveBlockedError: ArchiveBlockedError,
+    domain.ValidationError: ValidationError,
+}
+
+
+def to_graphql_error(exc: domain.DomainError) -> Error:
+    for exc_type, gql_type in _TYPED.items():
+        if isinstance(exc, exc_type):
+            extra: dict[str, Any] = {}
+            if isinstance(exc, domain.ArchiveBlockedError):
+                extra["blockers"] = exc.blockers
+            return gql_type(code=exc.code, field=exc.field, message=exc.message, **extra)
+    return ValidationError(code=exc.code, field=exc.field, message=exc.message)
+
+
+S = TypeVar("S")
+R = TypeVar("R")
+
+
+async def result_of(operation: Awaitable[R], success: Callable[[R], S]) -> S | Error:
+    """Run a mutation's resolver; its value becomes the success payload, a domain error
+    the matching typed error. Anything else propagates (and is masked as internal)."""
+    try:
+        value = await operation
+    except domain.DomainError as exc:
+        return to_graphql_error(exc)
+    return success(value)

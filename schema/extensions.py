@@ -1,0 +1,84 @@
+"""Top-level errors: a code for every error a client may see, nothing internal leaked."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from typing import Any
+
+from graphql import GraphQLError
+from strawberry.extensions import SchemaExtension
+
+from services.errors import AccessError, DomainError
+
+log = logging.getLogger("fleet.graphql")
+
+INTERNAL_MESSAGE = "Internal server error"
+
+
+def is_unexpected(error: GraphQLError) -> bool:
+    """Raised by our code but neither a domain nor an access error: a bug, or an outage."""
+    original = error.original_error
+    return original is not None and not isinstance(
+        original, DomainError | AccessError | GraphQLError
+    )
+
+
+def request_id_of(context: Any) -> str | None:
+    return getattr(context, "request_id", None)
+
+
+def log_errors(errors: list[GraphQLError], context: Any) -> None:
+    """Server faults loudly with their traceback; client mistakes quietly."""
+    request_id = request_id_of(context)
+    for error in errors:
+        if is_unexpected(error):
+            log.error(
+                "unexpected error in %s (request %s)",
+                ".".join(map(str, error.path or [])) or "operation",
+                request_id,
+                exc_info=error.original_error,
+            )
+        else:
+            log.info("client error (request %s): %s", request_id, error.message)
+
+
+def _with_code(error: GraphQLError, message: str, extensions: dict[str, Any]) -> GraphQLError:
+    return GraphQLError(
+        message,
+        nodes=error.nodes,
+        source=error.source,
+        positions=error.positions,
+        path=error.path,
+        original_error=None,
+        extensions={**(error.extensions or {}), **extensions},
+    )
+
+
+def public_error(error: GraphQLError, request_id: str | None) -> GraphQLError:
+    original = error.original_error
+    if isinstance(original, AccessError):
+        return _with_code(error, original.message, {"code": original.extension_code})
+    if isinstance(original, DomainError):
+        return _with_code(
+            error, original.message, {"code": original.code.value, "field": original.field}
+        )
+    if is_unexpected(error):
+        return _with_code(
+            error, INTERNAL_MESSAGE, {"code": "INTERNAL_SERVER_ERROR", "requestId": request_id}
+        )
+    if not (error.extensions or {}).get("code") and error.path is None:
+        # graphql-core's own parse, validation and variable errors carry no code.
+        code = "GRAPHQL_PARSE_FAILED" if error.message.startswith("Syntax Error") else None
+        return _with_code(error, error.message, {"code": code or "GRAPHQL_VALIDATION_FAILED"})
+    return error
+
+
+class ErrorContract(SchemaExtension):
+    def on_operation(self) -> Iterator[None]:
+        yield
+        result = self.execution_context.result
+        errors = getattr(result, "errors", None)
+        if result is not None and errors:
+            request_id = request_id_of(self.execution_context.context)
+            result.errors = [public_error(error, request_id) for error in errors]

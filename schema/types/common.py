@@ -1,0 +1,39 @@
+"""Relay building blocks: the Node interface and page info."""
+
+from __future__ import annotations
+
+from typing import Generic, TypeVar
+
+import strawberry
+
+from services.pagination import Page
+
+T = TypeVar("T")
+
+
+@strawberry.interface(description="An object with a global ID, fetchable with `node(id:)`.")
+class Node:
+    id: strawberry.ID
+
+
+@strawberry.type
+class PageInfo:
+    has_next_page: bool
+    has_previous_page: bool
+    start_cursor: str | None
+    end_cursor: str | None
+
+
+@strawberry.type
+class Edge(Generic[T]):
+    cursor: str
+    node: T
+
+
+def page_info(page: Page[object]) -> PageInfo:
+    return PageInfo(
+        has_next_page=page.has_next_page,
+        has_previous_page=page.has_previous_page,
+        start_cursor=page.cursors[0] if page.cursors else None,
+        end_cursor=page.cursors[-1] if page.cursors else None,
+    )

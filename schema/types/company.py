@@ -1,0 +1,148 @@
+"""The Company type. Its runtime objects are `models.Company` rows: no copy per row."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+import strawberry
+
+from models import company as models
+from resolvers import company as resolve
+from schema.context import Info
+from schema.errors import ArchiveBlockedError, NotFoundError, ValidationError
+from schema.ids import encode_id
+from schema.types.common import Edge, Node, PageInfo, page_info
+from services.pagination import Page
+
+DEFAULT_PAGE = 50
+
+
+@strawberry.type(description="A company of the tree: the platform, a partner, a customer, a site.")
+class Company(Node):
+    name: str
+    country_code: str
+    use_parent_credits: bool = strawberry.field(
+        description="Charges are paid from the parent's balance (and up, while set)."
+    )
+    archived_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def is_type_of(cls, obj: Any, _info: Any) -> bool:
+        return isinstance(obj, cls | models.Company)
+
+    @strawberry.field
+    def id(self) -> strawberry.ID:  # type: ignore[override]
+        return strawberry.ID(encode_id("Company", _model(self).id))
+
+    @strawberry.field(description="Levels below the caller's own company (which is 0).")
+    def depth(self, info: Info) -> int:
+        return _model(self).depth - info.context.require_actor().company_depth
+
+    @strawberry.field(description="Null for the caller's own company: its parent is out of scope.")
+    async def parent(self, info: Info) -> Company | None:
+        return await resolve.parent(info, _model(self))  # type: ignore[return-value]
+
+    @strawberry.field(description="The breadcrumb from the caller's own company down to the parent.")
+    async def ancestors(self, info: Info) -> list[Company]:
+        return await resolve.ancestors(info, _model(self))  # type: ignore[return-value]
+
+    @strawberry.field
+    async def children(
+        self,
+        info: Info,
+        first: int = DEFAULT_PAGE,
+        after: str | None = None,
+        include_archived: bool = False,
+    ) -> CompanyConnection:
+        page = await resolve.children(
+            info, _model(self), first=first, after=after, include_archived=include_archived
+        )
+        return CompanyConnection.of(page)
+
+    @strawberry.field(description="Depth-first, to `maxDepth` levels below (all when omitted).")
+    async def descendants(
+        self,
+        info: Info,
+        max_depth: int | None = None,
+        first: int = DEFAULT_PAGE,
+        after: str | None = None,
+        include_archived: bool = False,
+    ) -> CompanyConnection:
+        page = await resolve.descendants(
+            info,
+            _model(self),
+            max_depth=max_depth,
+            first=first,
+            after=after,
+            include_archived=include_archived,
+        )
+        return CompanyConnection.of(page)
+
+    @strawberry.field
+    def counts(self) -> CompanyCounts:
+        return CompanyCounts(company_id=_model(self).id)
+
+
+def _model(obj: object) -> models.Company:
+    """Strawberry calls field methods with the root object, a models.Company, as `self`."""
+    assert isinstance(obj, models.Company)
+    return obj
+
+
+@strawberry.type
+class CompanyCounts:
+    company_id: strawberry.Private[int]
+
+    @strawberry.field(description="Children that are not archived.")
+    async def children(self, info: Info) -> int:
+        return await info.context.loaders.child_count_by_company_id.load(self.company_id)
+
+    @strawberry.field(description="All companies below, at any depth, that are not archived.")
+    async def descendants(self, info: Info) -> int:
+        return await info.context.loaders.descendant_count_by_company_id.load(self.company_id)
+
+    @strawberry.field(description="Active users of this company itself.")
+    async def users(self, info: Info) -> int:
+        return await info.context.loaders.active_user_count_by_company_id.load(self.company_id)
+
+
+@strawberry.type
+class CompanyConnection:
+    edges: list[Edge[Company]]
+    page_info: PageInfo
+
+    @classmethod
+    def of(cls, page: Page[models.Company]) -> CompanyConnection:
+        return cls(
+            edges=[
+                Edge(cursor=cursor, node=node)  # type: ignore[arg-type]
+                for cursor, node in zip(page.cursors, page.items, strict=True)
+            ],
+            page_info=page_info(page),  # type: ignore[arg-type]
+        )
+
+
+@strawberry.type
+class CompanyPayload:
+    company: Company
+
+
+CompanyCreateResult = Annotated[
+    CompanyPayload | ValidationError | NotFoundError,
+    strawberry.union("CompanyCreateResult"),
+]
+CompanyRenameResult = Annotated[
+    CompanyPayload | ValidationError | NotFoundError,
+    strawberry.union("CompanyRenameResult"),
+]
+CompanyArchiveResult = Annotated[
+    CompanyPayload | ArchiveBlockedError | ValidationError | NotFoundError,
+    strawberry.union("CompanyArchiveResult"),
+]
+CompanySetUseParentCreditsResult = Annotated[
+    CompanyPayload | ValidationError | NotFoundError,
+    strawberry.union("CompanySetUseParentCreditsResult"),
+]

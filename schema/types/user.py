@@ -1,0 +1,48 @@
+"""The User type; runtime objects are `models.User` rows."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import strawberry
+
+from models import user as models
+from models.company import Company as CompanyModel
+from schema.context import Info
+from schema.ids import encode_id
+from schema.types.common import Node
+from schema.types.company import Company
+
+Role = strawberry.enum(models.Role, description="Lowest to highest: USER < ... < SUPERADMIN.")
+
+
+@strawberry.type
+class User(Node):
+    email: str
+    name: str
+    role: Role  # type: ignore[valid-type]
+    is_active: bool
+    created_at: datetime
+    last_login_at: datetime | None
+
+    @classmethod
+    def is_type_of(cls, obj: Any, _info: Any) -> bool:
+        return isinstance(obj, cls | models.User)
+
+    @strawberry.field
+    def id(self) -> strawberry.ID:  # type: ignore[override]
+        return strawberry.ID(encode_id("User", _model(self).id))
+
+    @strawberry.field
+    async def company(self, info: Info) -> Company:
+        company: CompanyModel | None = await info.context.loaders.company_by_id.load(
+            _model(self).company_id
+        )
+        assert company is not None  # users.company_id is a non-null foreign key
+        return company  # type: ignore[return-value]
+
+
+def _model(obj: object) -> models.User:
+    assert isinstance(obj, models.User)
+    return obj

@@ -1,0 +1,99 @@
+"""The ASGI application and its entry point (`python server.py` or `uvicorn server:app`)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import uvicorn
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from config import Settings
+from models.db import create_engine, create_sessionmaker
+from schema import build_schema
+from services.access import authorizer
+from services.tokens import TokenConfig
+from web.graphql_http import GraphQLEndpoint
+
+
+def token_config(settings: Settings) -> TokenConfig:
+    return TokenConfig(
+        key=settings.jwt_key,
+        issuer=settings.jwt_issuer,
+        audience=settings.jwt_audience,
+        access_ttl=settings.access_token_ttl,
+        refresh_ttl=settings.refresh_token_ttl,
+    )
+
+
+def create_app(settings: Settings | None = None) -> Starlette:
+    settings = settings or Settings.from_env()
+    engine = create_engine(settings.database_url)
+    sessionmaker = create_sessionmaker(engine)
+    endpoint = GraphQLEndpoint(
+        schema=build_schema(settings),
+        settings=settings,
+        sessionmaker=sessionmaker,
+        token_config=token_config(settings),
+    )
+
+    @asynccontextmanager
+    async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+        authorizer()  # read the policy files once, before the first request
+        yield
+        await engine.dispose()
+
+    async def health(_request: Request) -> JSONResponse:
+        return JSONResponse({"status": "ok"})
+
+    app = Starlette(
+        routes=[
+            Route("/graphql", endpoint.handle, methods=["GET", "POST"]),
+            Route("/health", health, methods=["GET"]),
+        ],
+        middleware=[
+            Middleware(
+                CORSMiddleware,
+                allow_origins=list(settings.cors_origins),
+                allow_methods=["GET", "POST"],
+                allow_headers=["authorization", "content-type", "x-request-id"],
+                expose_headers=["x-request-id"],
+                max_age=600,
+            )
+        ],
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.sessionmaker = sessionmaker
+    return app
+
+
+def main() -> None:
+    settings = Settings.from_env()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logging.getLogger("casbin").setLevel(logging.WARNING)  # it logs every policy line
+    uvicorn.run(
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        proxy_headers=True,
+        server_header=False,
+    )
+
+
+def __getattr__(name: str) -> Starlette:
+    # `uvicorn server:app` builds the app on first access, not at import time.
+    if name == "app":
+        return create_app()
+    raise AttributeError(name)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,178 @@
+"""Sign-in, rotating refresh tokens, sign-out, and the per-request identity check."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from models.auth import RefreshToken
+from models.base import utcnow
+from models.company import Company
+from models.user import User
+from policies.actor import Actor
+from services import passwords, tokens
+from services.errors import (
+    InvalidCredentialsError,
+    InvalidTokenError,
+    UnauthenticatedError,
+    ValidationError,
+)
+from services.tokens import TokenConfig, TokenError, TokenType
+
+MAX_PASSWORD_LENGTH = 1024  # argon2 accepts more, but nobody needs it and hashing costs time
+
+
+@dataclass(frozen=True)
+class TokenPair:
+    access_token: str
+    access_expires_at: datetime
+    refresh_token: str
+    refresh_expires_at: datetime
+    user: User
+
+
+def normalize_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def _hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+async def _issue(
+    session: AsyncSession, config: TokenConfig, user: User, *, family_id: str, now: datetime
+) -> TokenPair:
+    access, _, access_exp = tokens.encode(
+        config, kind=TokenType.ACCESS, user_id=user.id, auth_epoch=user.auth_epoch, now=now
+    )
+    refresh, jti, refresh_exp = tokens.encode(
+        config, kind=TokenType.REFRESH, user_id=user.id, auth_epoch=user.auth_epoch, now=now
+    )
+    session.add(
+        RefreshToken(
+            id=jti,
+            user_id=user.id,
+            family_id=family_id,
+            token_hash=_hash_token(refresh),
+            issued_at=now,
+            expires_at=refresh_exp,
+            auth_epoch=user.auth_epoch,
+        )
+    )
+    await session.flush()
+    return TokenPair(access, access_exp, refresh, refresh_exp, user)
+
+
+async def login(
+    session: AsyncSession, *, config: TokenConfig, email: str, password: str
+) -> TokenPair:
+    """Same answer, in about the same time, whether or not the email exists."""
+    if len(password) > MAX_PASSWORD_LENGTH:
+        raise ValidationError("Password too long", field="password")
+    user = await session.scalar(select(User).where(User.email == normalize_email(email)))
+    ok = passwords.verify_password(user.password_hash if user else None, password)
+    if user is None or not ok or not user.is_active:
+        raise InvalidCredentialsError()
+    now = utcnow()
+    if passwords.needs_rehash(user.password_hash):
+        user.password_hash = passwords.hash_password(password)
+    user.last_login_at = now
+    return await _issue(session, config, user, family_id=tokens.new_jti(), now=now)
+
+
+async def _revoke_family(session: AsyncSession, family_id: str, now: datetime) -> None:
+    await session.execute(
+        update(RefreshToken)
+        .where(RefreshToken.family_id == family_id, RefreshToken.revoked_at.is_(None))
+        .values(revoked_at=now)
+    )
+
+
+async def _load_refresh_token(
+    session: AsyncSession, config: TokenConfig, token: str
+) -> RefreshToken:
+    try:
+        claims = tokens.decode(config, token, kind=TokenType.REFRESH)
+    except TokenError as exc:
+        raise InvalidTokenError() from exc
+    row = await session.scalar(
+        select(RefreshToken).where(RefreshToken.id == claims.jti).with_for_update()
+    )
+    if row is None or not hmac.compare_digest(row.token_hash, _hash_token(token)):
+        raise InvalidTokenError()
+    return row
+
+
+async def refresh(session: AsyncSession, *, config: TokenConfig, refresh_token: str) -> TokenPair:
+    """Rotate: the presented token is spent and a new pair issued in the same family.
+
+    Presenting a spent token means it was copied: the whole family is revoked, so both the
+    thief and the victim must sign in again.
+    """
+    now = utcnow()
+    row = await _load_refresh_token(session, config, refresh_token)
+    if row.revoked_at is not None:
+        raise InvalidTokenError()
+    if row.used_at is not None:
+        await _revoke_family(session, row.family_id, now)
+        raise InvalidTokenError("Refresh token reuse detected: the session is revoked", persist=True)
+    user = await session.get(User, row.user_id)
+    if user is None or not user.is_active or user.auth_epoch != row.auth_epoch:
+        await _revoke_family(session, row.family_id, now)
+        raise InvalidTokenError(persist=True)
+    row.used_at = now
+    return await _issue(session, config, user, family_id=row.family_id, now=now)
+
+
+async def logout(session: AsyncSession, *, config: TokenConfig, refresh_token: str) -> None:
+    """Revoke the session the refresh token belongs to; saying it twice is harmless."""
+    row = await _load_refresh_token(session, config, refresh_token)
+    await _revoke_family(session, row.family_id, utcnow())
+
+
+async def revoke_all_sessions(session: AsyncSession, *, user: User) -> None:
+    """Every token the user holds stops working: bump the epoch, revoke refresh tokens."""
+    user.auth_epoch += 1
+    await session.execute(
+        update(RefreshToken)
+        .where(RefreshToken.user_id == user.id, RefreshToken.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+    )
+
+
+async def authenticate(session: AsyncSession, *, config: TokenConfig, access_token: str) -> Actor:
+    """The acting user, loaded fresh on every request so that role changes, deactivations
+    and password changes apply to the very next request, whatever tokens are still held."""
+    try:
+        claims = tokens.decode(config, access_token, kind=TokenType.ACCESS)
+    except TokenError as exc:
+        raise UnauthenticatedError(str(exc)) from exc
+    row = (
+        await session.execute(
+            select(
+                User.id,
+                User.company_id,
+                User.role,
+                User.is_active,
+                User.auth_epoch,
+                Company.path,
+                Company.parent_id,
+            )
+            .join(Company, Company.id == User.company_id)
+            .where(User.id == claims.user_id)
+        )
+    ).one_or_none()
+    if row is None or not row.is_active or row.auth_epoch != claims.auth_epoch:
+        raise UnauthenticatedError("Token revoked")
+    return Actor(
+        user_id=row.id,
+        company_id=row.company_id,
+        company_path=row.path,
+        role=row.role,
+        is_platform=row.parent_id is None,
+    )

@@ -1,0 +1,304 @@
+"""Company operations: the tree's reads (all scoped in SQL) and its mutations."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import ColumnElement, Select, func, literal, select, true
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+
+from models.base import utcnow
+from models.company import Company, ancestor_paths, path_segment
+from models.user import User
+from policies.actor import Actor
+from policies.enforcer import Action, Relation
+from policies.scope import in_subtree, visible_to
+from services.access import authorize_company, company_in_scope, require
+from services.errors import (
+    ArchiveBlockedError,
+    ArchiveBlocker,
+    ErrorCode,
+    NotFoundError,
+    ValidationError,
+)
+from services.pagination import Page, PageRequest, cursor_key
+from services.validation import clean_country_code, clean_name
+
+
+@dataclass(frozen=True)
+class CompanyFilter:
+    include_archived: bool = False
+
+
+def _not_archived(filters: CompanyFilter) -> ColumnElement[bool]:
+    return true() if filters.include_archived else Company.archived_at.is_(None)
+
+
+async def get_company(session: AsyncSession, *, actor: Actor, company_id: int) -> Company | None:
+    """A company the actor may read, or None (missing and out of scope look the same)."""
+    found = await company_in_scope(session, actor, company_id)
+    if found is None:
+        return None
+    company, relation = found
+    require(actor, Action.COMPANY_READ, relation)
+    return company
+
+
+async def companies_by_ids(session: AsyncSession, ids: Sequence[int]) -> dict[int, Company]:
+    """Batch load for DataLoaders; callers reach these ids only through scoped rows."""
+    rows = await session.scalars(select(Company).where(Company.id.in_(ids)))
+    return {company.id: company for company in rows}
+
+
+async def _page(
+    session: AsyncSession, query: Select[tuple[Company]], request: PageRequest
+) -> Page[Company]:
+    rows = list(await session.scalars(query.limit(request.first + 1)))
+    return Page.from_rows(rows, request, key=lambda c: (c.path,))
+
+
+async def _scoped_root(session: AsyncSession, actor: Actor, root_id: int | None) -> Company:
+    root = await get_company(session, actor=actor, company_id=root_id or actor.company_id)
+    if root is None:
+        raise NotFoundError("Company", field="rootId")
+    return root
+
+
+def _subtree_query(
+    root: Company, request: PageRequest, *, max_depth: int | None, filters: CompanyFilter
+) -> Select[tuple[Company]]:
+    """Depth-first (path) order: each company right after its parent, ready to render."""
+    query = select(Company).where(in_subtree(root.path), _not_archived(filters))
+    if max_depth is not None:
+        query = query.where(Company.depth <= root.depth + max_depth)
+    after = cursor_key(request, str)
+    if after is not None:
+        query = query.where(Company.path > after[0])
+    return query.order_by(Company.path)
+
+
+async def company_tree(
+    session: AsyncSession,
+    *,
+    actor: Actor,
+    request: PageRequest,
+    root_id: int | None = None,
+    max_depth: int | None = None,
+    filters: CompanyFilter = CompanyFilter(),
+) -> Page[Company]:
+    """The visible subtree under `root_id` (default: the actor's company), root included."""
+    root = await _scoped_root(session, actor, root_id)
+    return await _page(
+        session, _subtree_query(root, request, max_depth=max_depth, filters=filters), request
+    )
+
+
+async def company_descendants(
+    session: AsyncSession,
+    *,
+    company: Company,
+    request: PageRequest,
+    max_depth: int | None = None,
+    filters: CompanyFilter = CompanyFilter(),
+) -> Page[Company]:
+    """Descendants of an already-authorized company, to `max_depth` levels below it."""
+    query = _subtree_query(company, request, max_depth=max_depth, filters=filters).where(
+        Company.id != company.id
+    )
+    return await _page(session, query, request)
+
+
+async def company_children(
+    session: AsyncSession,
+    *,
+    company: Company,
+    request: PageRequest,
+    filters: CompanyFilter = CompanyFilter(),
+) -> Page[Company]:
+    query = select(Company).where(Company.parent_id == company.id, _not_archived(filters))
+    after = cursor_key(request, str)
+    if after is not None:
+        query = query.where(Company.path > after[0])
+    return await _page(session, query.order_by(Company.path), request)
+
+
+async def company_ancestors(session: AsyncSession, *, actor: Actor, company: Company) -> list[Company]:
+    """The breadcrumb, root first, cut at the actor's own company: nothing above it shows."""
+    paths = [p for p in ancestor_paths(company.path) if p.startswith(actor.company_path)]
+    if not paths:
+        return []
+    rows = await session.scalars(
+        select(Company).where(Company.path.in_(paths)).order_by(Company.path)
+    )
+    return list(rows)
+
+
+def _escape_like(term: str) -> str:
+    return term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+async def search_companies(
+    session: AsyncSession,
+    *,
+    actor: Actor,
+    term: str,
+    request: PageRequest,
+    filters: CompanyFilter = CompanyFilter(),
+) -> Page[Company]:
+    """Name contains `term` (case-insensitive), within the visible tree, by name."""
+    term = term.strip()
+    if len(term) > 200:
+        raise ValidationError("Must be at most 200 characters", field="search", code=ErrorCode.TOO_LONG)
+    pattern = f"%{_escape_like(term.lower())}%"
+    query = select(Company).where(
+        visible_to(actor),
+        _not_archived(filters),
+        func.lower(Company.name).like(pattern, escape="\\"),
+    )
+    after = cursor_key(request, str, int)
+    if after is not None:
+        name, company_id = after
+        query = query.where(
+            (Company.name > name) | ((Company.name == name) & (Company.id > company_id))
+        )
+    rows = list(await session.scalars(query.order_by(Company.name, Company.id).limit(request.first + 1)))
+    return Page.from_rows(rows, request, key=lambda c: (c.name, c.id))
+
+
+# --- counts, batched for DataLoaders -------------------------------------------------
+
+
+async def count_children(session: AsyncSession, ids: Sequence[int]) -> dict[int, int]:
+    rows = await session.execute(
+        select(Company.parent_id, func.count())
+        .where(Company.parent_id.in_(ids), Company.archived_at.is_(None))
+        .group_by(Company.parent_id)
+    )
+    return {parent_id: count for parent_id, count in rows.tuples() if parent_id is not None}
+
+
+async def count_descendants(session: AsyncSession, ids: Sequence[int]) -> dict[int, int]:
+    """One range join for the whole batch: each company's subtree is an index range."""
+    top = aliased(Company)
+    upper = func.substr(top.path, 1, func.length(top.path) - 1).concat(literal("0"))
+    rows = await session.execute(
+        select(top.id, func.count(Company.id))
+        .join(Company, (Company.path > top.path) & (Company.path < upper))
+        .where(top.id.in_(ids), Company.archived_at.is_(None))
+        .group_by(top.id)
+    )
+    return dict(rows.tuples().all())
+
+
+async def count_active_users(session: AsyncSession, ids: Sequence[int]) -> dict[int, int]:
+    rows = await session.execute(
+        select(User.company_id, func.count())
+        .where(User.company_id.in_(ids), User.is_active.is_(True))
+        .group_by(User.company_id)
+    )
+    return dict(rows.tuples().all())
+
+
+# --- mutations -----------------------------------------------------------------------
+
+
+def _placeholder_path() -> str:
+    # Unique, and "~" sorts after every real path, so no subtree range can include it.
+    return "~" + uuid.uuid4().hex
+
+
+async def create_company(
+    session: AsyncSession,
+    *,
+    actor: Actor,
+    parent_id: int,
+    name: str,
+    country_code: str,
+    use_parent_credits: bool = False,
+) -> Company:
+    parent = await authorize_company(
+        session, actor, Action.COMPANY_CREATE_CHILD, parent_id, field="parentId", lock=True
+    )
+    if use_parent_credits:
+        # The new company is a child of `parent`, so its relation to the actor is below SELF.
+        require(actor, Action.COMPANY_SET_USE_PARENT_CREDITS, Relation.DESCENDANT)
+    if parent.archived_at is not None:
+        raise ValidationError(
+            "Cannot add a company under an archived company",
+            field="parentId",
+            code=ErrorCode.COMPANY_ARCHIVED,
+        )
+    company = Company(
+        parent_id=parent.id,
+        path=_placeholder_path(),  # the real path needs the id: set right after the insert
+        depth=parent.depth + 1,
+        name=clean_name(name),
+        country_code=clean_country_code(country_code),
+        use_parent_credits=use_parent_credits,
+    )
+    session.add(company)
+    await session.flush()
+    company.path = parent.path + path_segment(company.id)
+    await session.flush()
+    return company
+
+
+async def create_root_company(session: AsyncSession, *, name: str, country_code: str) -> Company:
+    """The platform operator; only the bootstrap calls this, and only once."""
+    company = Company(
+        parent_id=None, path=_placeholder_path(), depth=0, name=clean_name(name), country_code=clean_country_code(country_code)
+    )
+    session.add(company)
+    await session.flush()
+    company.path = path_segment(company.id)
+    await session.flush()
+    return company
+
+
+async def _editable(session: AsyncSession, actor: Actor, action: Action, company_id: int) -> Company:
+    company = await authorize_company(session, actor, action, company_id, lock=True)
+    if company.archived_at is not None:
+        raise ValidationError("The company is archived", field="id", code=ErrorCode.COMPANY_ARCHIVED)
+    return company
+
+
+async def rename_company(
+    session: AsyncSession, *, actor: Actor, company_id: int, name: str
+) -> Company:
+    company = await _editable(session, actor, Action.COMPANY_RENAME, company_id)
+    company.name = clean_name(name)
+    await session.flush()
+    return company
+
+
+async def set_use_parent_credits(
+    session: AsyncSession, *, actor: Actor, company_id: int, use_parent_credits: bool
+) -> Company:
+    company = await _editable(session, actor, Action.COMPANY_SET_USE_PARENT_CREDITS, company_id)
+    company.use_parent_credits = use_parent_credits
+    await session.flush()
+    return company
+
+
+async def archive_blockers(session: AsyncSession, company: Company) -> list[ArchiveBlocker]:
+    """Everything that keeps the company from being empty, in a stable order."""
+    blockers: list[ArchiveBlocker] = []
+    if (await count_active_users(session, [company.id])).get(company.id):
+        blockers.append(ArchiveBlocker.ACTIVE_USERS)
+    if (await count_children(session, [company.id])).get(company.id):
+        blockers.append(ArchiveBlocker.CHILDREN)
+    return blockers
+
+
+async def archive_company(session: AsyncSession, *, actor: Actor, company_id: int) -> Company:
+    company = await _editable(session, actor, Action.COMPANY_ARCHIVE, company_id)
+    blockers = await archive_blockers(session, company)
+    if blockers:
+        raise ArchiveBlockedError(blockers)
+    company.archived_at = utcnow()
+    await session.flush()
+    return company
+

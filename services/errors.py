@@ -1,0 +1,116 @@
+"""Domain errors. Services raise them; the API maps them, in one place, to typed errors.
+
+Codes are part of the public contract: clients switch on them, so never rename one.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Sequence
+
+
+class ErrorCode(enum.StrEnum):
+    NOT_FOUND = "NOT_FOUND"
+    INVALID_ID = "INVALID_ID"
+    INVALID_VALUE = "INVALID_VALUE"
+    REQUIRED = "REQUIRED"
+    TOO_LONG = "TOO_LONG"
+    INVALID_COUNTRY_CODE = "INVALID_COUNTRY_CODE"
+    COMPANY_ARCHIVED = "COMPANY_ARCHIVED"
+    ARCHIVE_BLOCKED = "ARCHIVE_BLOCKED"
+    INVALID_CREDENTIALS = "INVALID_CREDENTIALS"
+    INVALID_TOKEN = "INVALID_TOKEN"
+    INVALID_CURSOR = "INVALID_CURSOR"
+    PAGE_SIZE_EXCEEDED = "PAGE_SIZE_EXCEEDED"
+
+
+class ArchiveBlocker(enum.StrEnum):
+    """What keeps a company from being archived; SPEC section 1."""
+
+    ACTIVE_USERS = "ACTIVE_USERS"
+    CHILDREN = "CHILDREN"
+    DEVICES = "DEVICES"
+    CREDITS = "CREDITS"
+
+
+class DomainError(Exception):
+    """An expected failure a client can act on. Nothing the operation did is kept."""
+
+    code: ErrorCode = ErrorCode.INVALID_VALUE
+    # True where the failure itself must be recorded (a refresh token reuse revokes the
+    # family): the transaction commits what was flushed before the error was raised.
+    persist: bool = False
+
+    def __init__(self, message: str, *, field: str | None = None, code: ErrorCode | None = None):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+        if code is not None:
+            self.code = code
+
+
+class ValidationError(DomainError):
+    code = ErrorCode.INVALID_VALUE
+
+
+class NotFoundError(DomainError):
+    """Missing, or outside the caller's scope: the two are indistinguishable on purpose."""
+
+    code = ErrorCode.NOT_FOUND
+
+    def __init__(self, what: str = "Object", *, field: str | None = "id") -> None:
+        super().__init__(f"{what} not found", field=field)
+
+
+class InvalidCredentialsError(DomainError):
+    code = ErrorCode.INVALID_CREDENTIALS
+
+    def __init__(self) -> None:
+        super().__init__("Invalid email or password")
+
+
+class InvalidTokenError(DomainError):
+    code = ErrorCode.INVALID_TOKEN
+
+    def __init__(self, message: str = "Invalid or expired token", *, persist: bool = False):
+        super().__init__(message, field="refreshToken")
+        self.persist = persist
+
+
+class ArchiveBlockedError(DomainError):
+    code = ErrorCode.ARCHIVE_BLOCKED
+
+    def __init__(self, blockers: Sequence[ArchiveBlocker]) -> None:
+        names = ", ".join(b.value.lower().replace("_", " ") for b in blockers)
+        super().__init__(f"The company is not empty: {names}", field="id")
+        self.blockers = list(blockers)
+
+
+class AccessError(Exception):
+    """Not a typed error: answered as a top-level GraphQL error with `extensions.code`."""
+
+    extension_code = "FORBIDDEN"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class UnauthenticatedError(AccessError):
+    extension_code = "UNAUTHENTICATED"
+
+    def __init__(self, message: str = "Authentication required") -> None:
+        super().__init__(message)
+
+
+class ForbiddenError(AccessError):
+    extension_code = "FORBIDDEN"
+
+    def __init__(self, message: str = "Your role does not allow this action") -> None:
+        super().__init__(message)
+
+
+class BadInputError(AccessError):
+    """Malformed arguments to a query (cursor, page size, id): a top-level client error."""
+
+    extension_code = "BAD_USER_INPUT"

@@ -1,0 +1,80 @@
+"""Keyset pagination: opaque cursors over a sort key, never OFFSET.
+
+A page costs the same whether it is the first or the thousandth: the cursor carries the
+last row's sort key and the next query starts from it through the index.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from services.errors import BadInputError
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class PageRequest:
+    first: int
+    after: tuple[Any, ...] | None = None
+
+    @classmethod
+    def parse(cls, first: int, after: str | None, *, max_size: int) -> PageRequest:
+        if first < 0:
+            raise BadInputError("`first` must not be negative")
+        if first > max_size:
+            raise BadInputError(f"`first` must be at most {max_size}")
+        return cls(first=first, after=decode_cursor(after) if after else None)
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    items: Sequence[T]
+    cursors: Sequence[str]
+    has_next_page: bool
+    has_previous_page: bool
+
+    @classmethod
+    def from_rows(
+        cls, rows: Sequence[T], request: PageRequest, key: Callable[[T], tuple[Any, ...]]
+    ) -> Page[T]:
+        """`rows` were fetched with LIMIT first + 1: the extra row only says there is more."""
+        items = rows[: request.first]
+        return cls(
+            items=items,
+            cursors=[encode_cursor(key(item)) for item in items],
+            has_next_page=len(rows) > request.first,
+            has_previous_page=request.after is not None,
+        )
+
+
+def encode_cursor(key: tuple[Any, ...]) -> str:
+    return base64.urlsafe_b64encode(json.dumps(list(key), separators=(",", ":")).encode()).decode()
+
+
+def decode_cursor(cursor: str) -> tuple[Any, ...]:
+    try:
+        value = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+    except (binascii.Error, ValueError, UnicodeError) as exc:
+        raise BadInputError("Malformed cursor") from exc
+    if not isinstance(value, list) or not all(
+        isinstance(part, str | int) and not isinstance(part, bool) for part in value
+    ):
+        raise BadInputError("Malformed cursor")
+    return tuple(value)
+
+
+def cursor_key(request: PageRequest, *types: type) -> tuple[Any, ...] | None:
+    """The `after` key checked against the shape this list sorts by."""
+    if request.after is None:
+        return None
+    if len(request.after) != len(types) or not all(
+        isinstance(part, kind) for part, kind in zip(request.after, types, strict=True)
+    ):
+        raise BadInputError("Malformed cursor")
+    return request.after

@@ -1,0 +1,100 @@
+"""JSON Web Tokens: one pinned algorithm, every registered claim required and checked.
+
+Access and refresh tokens carry a `typ` claim, so neither can stand in for the other.
+"""
+
+from __future__ import annotations
+
+import enum
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import jwt
+
+ALGORITHM = "HS256"
+REQUIRED_CLAIMS = ["exp", "iat", "iss", "aud", "sub", "jti", "typ"]
+
+
+class TokenType(enum.StrEnum):
+    ACCESS = "access"
+    REFRESH = "refresh"
+
+
+class TokenError(Exception):
+    """The token is malformed, forged, expired or of the wrong type."""
+
+
+@dataclass(frozen=True)
+class TokenConfig:
+    key: str
+    issuer: str
+    audience: str
+    access_ttl: timedelta
+    refresh_ttl: timedelta
+
+
+@dataclass(frozen=True)
+class Claims:
+    user_id: int
+    jti: str
+    auth_epoch: int
+    expires_at: datetime
+
+
+def new_jti() -> str:
+    return secrets.token_hex(16)
+
+
+def encode(
+    config: TokenConfig,
+    *,
+    kind: TokenType,
+    user_id: int,
+    auth_epoch: int,
+    now: datetime,
+    jti: str | None = None,
+) -> tuple[str, str, datetime]:
+    """A signed token, its jti and its expiry."""
+    ttl = config.access_ttl if kind is TokenType.ACCESS else config.refresh_ttl
+    expires_at = now + ttl
+    jti = jti or new_jti()
+    payload: dict[str, Any] = {
+        "iss": config.issuer,
+        "aud": config.audience,
+        "sub": str(user_id),
+        "iat": int(now.timestamp()),
+        "exp": int(expires_at.timestamp()),
+        "jti": jti,
+        "typ": kind.value,
+        "ep": auth_epoch,
+    }
+    return jwt.encode(payload, config.key, algorithm=ALGORITHM), jti, expires_at
+
+
+def decode(config: TokenConfig, token: str, *, kind: TokenType) -> Claims:
+    try:
+        payload = jwt.decode(
+            token,
+            config.key,
+            algorithms=[ALGORITHM],
+            audience=config.audience,
+            issuer=config.issuer,
+            options={"require": REQUIRED_CLAIMS},
+        )
+    except jwt.ExpiredSignatureError as exc:
+        raise TokenError("Token expired") from exc
+    except jwt.PyJWTError as exc:
+        raise TokenError("Invalid token") from exc
+    if payload.get("typ") != kind.value:
+        raise TokenError("Wrong token type")
+    try:
+        return Claims(
+            user_id=int(payload["sub"]),
+            jti=str(payload["jti"]),
+            auth_epoch=int(payload.get("ep", -1)),
+            expires_at=datetime.fromtimestamp(int(payload["exp"])).astimezone(),
+        )
+    except (TypeError, ValueError) as exc:
+        raise TokenError("Invalid token") from exc

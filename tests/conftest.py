@@ -1,0 +1,183 @@
+"""Every test runs against SQLite and PostgreSQL.
+
+The database is built by the Alembic migrations (so they are exercised too), once per
+backend; after each test the tables are emptied. Tests commit for real, as the server does:
+GraphQL resolves sibling fields concurrently on separate sessions, which a test transaction
+wrapped around one connection could not reproduce.
+
+PostgreSQL: TEST_POSTGRES_URL (default postgresql+asyncpg://postgres@127.0.0.1:5432/fleet_test).
+Where it is unreachable the PostgreSQL half is skipped with a message, except when CI or
+REQUIRE_POSTGRES is set: then it fails.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import event, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+import cli
+import models
+from config import Settings
+from server import create_app
+from tests.factories import Factory
+from tests.graphql import GraphQLClient
+
+PG_URL = os.environ.get(
+    "TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/fleet_test"
+)
+TEST_JWT_KEY = "test-key-" + "x" * 40
+
+
+def postgres_required() -> bool:
+    return bool(os.environ.get("CI") or os.environ.get("REQUIRE_POSTGRES"))
+
+
+async def _ensure_pg_database(url: str) -> None:
+    import asyncpg
+
+    parsed = make_url(url)
+    admin = await asyncpg.connect(
+        host=parsed.host, port=parsed.port or 5432, user=parsed.username,
+        password=parsed.password, database="postgres", timeout=5,
+    )
+    try:
+        exists = await admin.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", parsed.database)
+        if not exists:
+            await admin.execute(f'CREATE DATABASE "{parsed.database}"')
+    finally:
+        await admin.close()
+
+
+async def _reset_pg_schema(url: str) -> None:
+    import asyncpg
+
+    parsed = make_url(url)
+    conn = await asyncpg.connect(
+        host=parsed.host, port=parsed.port or 5432, user=parsed.username,
+        password=parsed.password, database=parsed.database, timeout=5,
+    )
+    try:
+        await conn.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public;")
+    finally:
+        await conn.close()
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+async def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
+    if request.param == "sqlite":
+        path = tmp_path_factory.mktemp("db") / "test.db"
+        url = f"sqlite+aiosqlite:///{path}"
+    else:
+        url = PG_URL
+        try:
+            await _ensure_pg_database(url)
+        except (OSError, TimeoutError, Exception) as exc:  # noqa: BLE001 - any connect failure
+            message = f"PostgreSQL unreachable at {url}: {exc!r}"
+            if postgres_required():
+                pytest.fail(message + " (required: CI or REQUIRE_POSTGRES is set)")
+            pytest.skip(message + " (set TEST_POSTGRES_URL; required in CI)")
+        await _reset_pg_schema(url)
+    return url
+
+
+@pytest.fixture(scope="session")
+def settings(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    return Settings(
+        environment="test",
+        database_url=database_url,
+        data_dir=tmp_path_factory.mktemp("data"),
+        jwt_key=TEST_JWT_KEY,
+        graphiql=True,
+    )
+
+
+@pytest.fixture(scope="session")
+def migrated(settings: Settings) -> Settings:
+    cli.migrate(settings)
+    return settings
+
+
+@pytest.fixture(scope="session")
+async def app(migrated: Settings) -> AsyncIterator[Any]:
+    application = create_app(migrated)
+    yield application
+    await application.state.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def engine(app: Any) -> AsyncEngine:
+    engine: AsyncEngine = app.state.engine
+    return engine
+
+
+@pytest.fixture(scope="session")
+def sessionmaker(app: Any) -> async_sessionmaker[AsyncSession]:
+    maker: async_sessionmaker[AsyncSession] = app.state.sessionmaker
+    return maker
+
+
+TABLES = [table.name for table in reversed(models.Base.metadata.sorted_tables)]
+
+
+@pytest.fixture(autouse=True)
+async def _clean_tables(request: pytest.FixtureRequest) -> AsyncIterator[None]:
+    yield
+    if "engine" not in request.fixturenames:
+        return
+    engine: AsyncEngine = request.getfixturevalue("engine")
+    async with engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            await conn.execute(text(f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY CASCADE"))
+        else:
+            for table in TABLES:
+                await conn.execute(text(f"DELETE FROM {table}"))
+
+
+@pytest.fixture
+async def session(sessionmaker: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
+    """A session for service-level tests; the test commits or rolls back as a caller would."""
+    async with sessionmaker() as session:
+        yield session
+
+
+@pytest.fixture
+def factory(sessionmaker: async_sessionmaker[AsyncSession], settings: Settings) -> Factory:
+    return Factory(sessionmaker, settings)
+
+
+@pytest.fixture
+async def client(app: Any, settings: Settings) -> AsyncIterator[GraphQLClient]:
+    transport = httpx.ASGITransport(app=app, client=("127.0.0.1", 5555))
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
+        yield GraphQLClient(http, settings)
+
+
+class StatementCounter:
+    def __init__(self) -> None:
+        self.count = 0
+        self.statements: list[str] = []
+
+    def __call__(self, *args: Any) -> None:
+        self.count += 1
+        self.statements.append(str(args[2]))
+
+
+@pytest.fixture
+def count_statements(engine: AsyncEngine) -> Iterator[StatementCounter]:
+    counter = StatementCounter()
+    event.listen(engine.sync_engine, "before_cursor_execute", counter)
+    yield counter
+    event.remove(engine.sync_engine, "before_cursor_execute", counter)
+
+
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    required = "required" if postgres_required() else "optional (skipped if unreachable)"
+    return [f"PostgreSQL: {PG_URL} ({required})", f"cwd: {Path.cwd()}"]

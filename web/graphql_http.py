@@ -1,0 +1,266 @@
+"""GraphQL over HTTP (the GraphQL-over-HTTP spec), with GraphiQL for browsers.
+
+Written here rather than taken from Strawberry's view because the spec's
+`application/graphql-response+json` media type, with its status codes, is not supported
+there. The request's user is authenticated once, before execution.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import uuid
+from collections.abc import Mapping
+from typing import Any
+
+import orjson
+from graphql import GraphQLError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, Response
+from strawberry.http.ides import get_graphql_ide_html
+from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
+from strawberry.types.execution import ExecutionResult, PreExecutionError
+from strawberry.types.graphql import OperationType
+
+from config import Settings
+from schema import AppSchema
+from schema.context import Context
+from schema.extensions import public_error
+from services import auth
+from services.errors import UnauthenticatedError
+from services.tokens import TokenConfig
+
+log = logging.getLogger("fleet.http")
+
+JSON = "application/json"
+GRAPHQL_RESPONSE = "application/graphql-response+json"
+_BEARER = re.compile(r"^Bearer ([A-Za-z0-9\-_.=]+)$")
+
+WELCOME = """# Welcome to the fleet administration API.
+#
+# 1. Sign in: run the login mutation below (Ctrl-Enter) with the bootstrap
+#    administrator's email and password (printed by `make run`).
+# 2. Open the Headers tab below and paste:
+#      {"Authorization": "Bearer <accessToken from the answer>"}
+# 3. Query away, e.g. { me { email role company { name } } }
+#
+mutation SignIn {
+  login(input: {email: "admin@example.com", password: "..."}) {
+    __typename
+    ... on AuthPayload { accessToken refreshToken user { email role } }
+    ... on Error { code field message }
+  }
+}
+"""
+
+
+class RequestError(Exception):
+    """The HTTP request itself is unacceptable; no GraphQL was executed."""
+
+    def __init__(self, status: int, message: str, headers: Mapping[str, str] | None = None):
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.headers = dict(headers or {})
+
+
+def _media_type(request: Request) -> str:
+    """The response media type the client accepts: the newer one when it asks for it."""
+    accept = request.headers.get("accept", "")
+    if not accept.strip():
+        return JSON
+    types = [part.split(";")[0].strip().lower() for part in accept.split(",")]
+    if GRAPHQL_RESPONSE in types:
+        return GRAPHQL_RESPONSE
+    if JSON in types or "*/*" in types or "application/*" in types:
+        return JSON
+    raise RequestError(406, f"Acceptable media types: {GRAPHQL_RESPONSE}, {JSON}")
+
+
+def _json_map(value: Any, name: str) -> dict[str, Any] | None:
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        raise RequestError(400, f"`{name}` must be a map")
+    return value
+
+
+def _params(data: Any) -> tuple[str, dict[str, Any] | None, str | None, dict[str, Any] | None]:
+    if not isinstance(data, dict):
+        raise RequestError(400, "The request body must be a JSON object (batches are not accepted)")
+    query = data.get("query")
+    if not isinstance(query, str) or not query.strip():
+        raise RequestError(400, "`query` must be a non-empty string")
+    operation_name = data.get("operationName")
+    if operation_name is not None and not isinstance(operation_name, str):
+        raise RequestError(400, "`operationName` must be a string")
+    return (
+        query,
+        _json_map(data.get("variables"), "variables"),
+        operation_name,
+        _json_map(data.get("extensions"), "extensions"),
+    )
+
+
+def _get_params(request: Request) -> Any:
+    params: dict[str, Any] = dict(request.query_params)
+    for key in ("variables", "extensions"):
+        if key in params:
+            try:
+                params[key] = orjson.loads(params[key])
+            except orjson.JSONDecodeError as exc:
+                raise RequestError(400, f"`{key}` must be URL-encoded JSON") from exc
+    return params
+
+
+class GraphQLEndpoint:
+    def __init__(
+        self,
+        *,
+        schema: AppSchema,
+        settings: Settings,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        token_config: TokenConfig,
+    ) -> None:
+        self.schema = schema
+        self.settings = settings
+        self.sessionmaker = sessionmaker
+        self.token_config = token_config
+        self.ide_html = get_graphql_ide_html("graphiql").replace(
+            "parameters.q || EXAMPLE_QUERY", "parameters.q || " + orjson.dumps(WELCOME).decode()
+        )
+
+    async def handle(self, request: Request) -> Response:
+        request_id = request.headers.get("x-request-id") or uuid.uuid4().hex
+        if not re.fullmatch(r"[A-Za-z0-9\-_.]{1,64}", request_id):
+            request_id = uuid.uuid4().hex
+        try:
+            response = await self._handle(request, request_id)
+        except RequestError as exc:
+            body = {"errors": [{"message": exc.message, "extensions": {"code": "BAD_REQUEST"}}]}
+            response = Response(
+                orjson.dumps(body),
+                status_code=exc.status,
+                media_type=f"{JSON}; charset=utf-8",
+                headers=exc.headers,
+            )
+        response.headers["x-request-id"] = request_id
+        return response
+
+    async def _handle(self, request: Request, request_id: str) -> Response:
+        if request.method == "GET":
+            if self.settings.graphiql and self._wants_html(request):
+                return HTMLResponse(self.ide_html)
+            data = _get_params(request)
+            allowed = {OperationType.QUERY}
+        elif request.method == "POST":
+            data = await self._post_body(request)
+            allowed = {OperationType.QUERY, OperationType.MUTATION}
+        else:
+            raise RequestError(405, "Use GET or POST", {"allow": "GET, POST"})
+        media_type = _media_type(request)
+        query, variables, operation_name, extensions = _params(data)
+        context = await self._context(request, request_id)
+        try:
+            result = await self.schema.execute(
+                query,
+                variable_values=variables,
+                context_value=context,
+                operation_name=operation_name,
+                allowed_operation_types=allowed,
+                operation_extensions=extensions,
+            )
+        except InvalidOperationTypeError as exc:
+            raise RequestError(
+                405, "Only queries may be sent with GET; use POST", {"allow": "POST"}
+            ) from exc
+        except CannotGetOperationTypeError as exc:
+            raise RequestError(400, exc.as_http_error_reason()) from exc
+        return self._response(result, media_type, request_id)
+
+    @staticmethod
+    def _wants_html(request: Request) -> bool:
+        return "text/html" in request.headers.get("accept", "") and not request.query_params
+
+    async def _post_body(self, request: Request) -> Any:
+        content_type = request.headers.get("content-type", "")
+        if not content_type:
+            raise RequestError(415, "Content-Type is required: use application/json")
+        media, _, params = content_type.partition(";")
+        if media.strip().lower() != JSON:
+            raise RequestError(415, "Unsupported Content-Type: use application/json")
+        charset = re.search(r"charset=([^;\s]+)", params, re.IGNORECASE)
+        if charset and charset.group(1).strip('"').lower() not in ("utf-8", "utf8"):
+            raise RequestError(415, "Only utf-8 request bodies are accepted")
+        body = await self._read_limited(request)
+        if not body:
+            raise RequestError(400, "The request body is empty")
+        try:
+            return orjson.loads(body)
+        except orjson.JSONDecodeError as exc:
+            raise RequestError(400, "The request body is not valid JSON") from exc
+
+    async def _read_limited(self, request: Request) -> bytes:
+        limit = self.settings.max_body_bytes
+        too_large = RequestError(413, f"The request body exceeds {limit} bytes")
+        declared = request.headers.get("content-length")
+        if declared and declared.isdigit() and int(declared) > limit:
+            raise too_large
+        chunks: list[bytes] = []
+        size = 0
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > limit:
+                raise too_large
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+    async def _context(self, request: Request, request_id: str) -> Context:
+        context = Context(
+            sessionmaker=self.sessionmaker,
+            settings=self.settings,
+            token_config=self.token_config,
+            request_id=request_id,
+            client_address=request.client.host if request.client else None,
+        )
+        header = request.headers.get("authorization")
+        if header is None:
+            return context
+        match = _BEARER.match(header.strip())
+        if match is None:
+            context.auth_error = "Authorization must be `Bearer <access token>`"
+            return context
+        try:
+            async with self.sessionmaker() as session:
+                context.actor = await auth.authenticate(
+                    session, config=self.token_config, access_token=match.group(1)
+                )
+        except UnauthenticatedError as exc:
+            context.auth_error = exc.message
+        return context
+
+    @staticmethod
+    def _response(result: ExecutionResult, media_type: str, request_id: str) -> Response:
+        body: dict[str, Any] = {}
+        if result.errors:
+            # Parse failures skip the schema's extensions, so apply the contract here too.
+            body["errors"] = [_format(public_error(e, request_id)) for e in result.errors]
+        # A request error (parse, validation, variables) executed nothing: no `data` entry.
+        request_error = isinstance(result, PreExecutionError) or (
+            result.data is None
+            and bool(result.errors)
+            and all(error.path is None for error in result.errors or [])
+        )
+        if not request_error:
+            body["data"] = result.data
+        if result.extensions:
+            body["extensions"] = result.extensions
+        status = 400 if request_error and media_type == GRAPHQL_RESPONSE else 200
+        return Response(
+            orjson.dumps(body), status_code=status, media_type=f"{media_type}; charset=utf-8"
+        )
+
+
+def _format(error: GraphQLError) -> dict[str, Any]:
+    return dict(error.formatted)
