@@ -14,7 +14,7 @@ from alembic import command
 from alembic.config import Config
 
 from config import ConfigError, Settings
-from models.db import create_engine, create_sessionmaker, is_sqlite
+from models.db import begin_write, create_engine, create_sessionmaker, is_sqlite
 from services.bootstrap import BootstrapResult, bootstrap
 
 ROOT = Path(__file__).parent
@@ -32,6 +32,7 @@ async def run_bootstrap(settings: Settings) -> BootstrapResult:
     engine = create_engine(settings.database_url)
     try:
         async with create_sessionmaker(engine)() as session, session.begin():
+            await begin_write(session)
             return await bootstrap(
                 session,
                 company_name=settings.bootstrap_company_name,

@@ -47,7 +47,7 @@ def binary_string(length: int) -> String:
     The company path relies on it: range scans over a path prefix must follow byte order,
     not a locale's order that ignores punctuation.
     """
-    return String(length).with_variant(String(length, collation="C"), "postgresql")  # type: ignore[return-value]
+    return String(length).with_variant(String(length, collation="C"), "postgresql")
 
 
 class Base(DeclarativeBase):

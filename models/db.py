@@ -6,7 +6,12 @@ from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
 from sqlalchemy.pool import ConnectionPoolEntry
 
 
@@ -36,11 +41,21 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
 
     @event.listens_for(engine.sync_engine, "begin")
     def _sqlite_begin(connection: Any) -> None:
-        # IMMEDIATE takes the write lock up front: two writers queue on busy_timeout
-        # instead of failing with "database is locked" when a reader upgrades to writer.
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        mode = connection.get_execution_options().get("sqlite_begin", "DEFERRED")
+        connection.exec_driver_sql(f"BEGIN {mode}")
 
     return engine
+
+
+# Write transactions on SQLite take the write lock up front (BEGIN IMMEDIATE): two writers
+# then queue on busy_timeout instead of one failing with "database is locked" when its read
+# snapshot is upgraded. Reads stay DEFERRED so they never block writers. Ignored elsewhere.
+WRITE_OPTIONS = {"sqlite_begin": "IMMEDIATE"}
+
+
+async def begin_write(session: AsyncSession) -> None:
+    """Start the session's transaction as a write transaction (call before any statement)."""
+    await session.connection(execution_options=WRITE_OPTIONS)
 
 
 def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

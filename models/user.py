@@ -35,7 +35,8 @@ class User(TimestampMixin, Base):
     email: Mapped[str] = mapped_column(String(254), nullable=False)
     name: Mapped[str] = mapped_column(String(200), nullable=False, default="")
     role: Mapped[Role] = mapped_column(
-        Enum(Role, name="user_role", native_enum=False, length=20, create_constraint=True), nullable=False
+        Enum(Role, name="user_role", native_enum=False, length=20, create_constraint=True),
+        nullable=False,
     )
     password_hash: Mapped[str] = mapped_column(String(255), nullable=False)
     is_active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)

@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from models.db import begin_write
 from schema.context import Info
 from services.errors import DomainError
 
@@ -22,6 +23,7 @@ async def transaction(info: Info) -> AsyncIterator[AsyncSession]:
     """All or nothing: commit on success, roll back on any error, except a domain error
     that must itself be recorded (`persist`), whose flushed changes are committed."""
     async with info.context.sessionmaker() as session:
+        await begin_write(session)
         try:
             yield session
         except DomainError as exc:

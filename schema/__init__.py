@@ -45,5 +45,3 @@ def build_schema(settings: Settings | None = None) -> AppSchema:
             lambda: ValidationCache(maxsize=256),
         ],
     )
-
-

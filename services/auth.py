@@ -120,7 +120,9 @@ async def refresh(session: AsyncSession, *, config: TokenConfig, refresh_token: 
         raise InvalidTokenError()
     if row.used_at is not None:
         await _revoke_family(session, row.family_id, now)
-        raise InvalidTokenError("Refresh token reuse detected: the session is revoked", persist=True)
+        raise InvalidTokenError(
+            "Refresh token reuse detected: the session is revoked", persist=True
+        )
     user = await session.get(User, row.user_id)
     if user is None or not user.is_active or user.auth_epoch != row.auth_epoch:
         await _revoke_family(session, row.family_id, now)

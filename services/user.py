@@ -25,4 +25,5 @@ async def get_user(session: AsyncSession, *, actor: Actor, user_id: int) -> User
     if row is None or row.relation is None:
         return None
     require(actor, Action.USER_READ, Relation(row.relation))
-    return row.User
+    user: User = row.User
+    return user

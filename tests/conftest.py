@@ -130,13 +130,15 @@ TABLES = [table.name for table in reversed(models.Base.metadata.sorted_tables)]
 @pytest.fixture(autouse=True)
 async def _clean_tables(request: pytest.FixtureRequest) -> AsyncIterator[None]:
     yield
-    if "engine" not in request.fixturenames:
+    if "app" not in request.fixturenames:  # every database fixture depends on `app`
         return
-    engine: AsyncEngine = request.getfixturevalue("engine")
+    engine: AsyncEngine = request.getfixturevalue("app").state.engine
     async with engine.begin() as conn:
         if conn.dialect.name == "postgresql":
             await conn.execute(text(f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY CASCADE"))
         else:
+            # Children reference parents in the same table: check keys at commit instead.
+            await conn.execute(text("PRAGMA defer_foreign_keys=ON"))
             for table in TABLES:
                 await conn.execute(text(f"DELETE FROM {table}"))
 

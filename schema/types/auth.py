@@ -41,5 +41,7 @@ class LogoutPayload:
 LoginResult = Annotated[
     AuthPayload | InvalidCredentialsError | ValidationError, strawberry.union("LoginResult")
 ]
-TokenRefreshResult = Annotated[AuthPayload | InvalidTokenError, strawberry.union("TokenRefreshResult")]
+TokenRefreshResult = Annotated[
+    AuthPayload | InvalidTokenError, strawberry.union("TokenRefreshResult")
+]
 LogoutResult = Annotated[LogoutPayload | InvalidTokenError, strawberry.union("LogoutResult")]

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 import strawberry
 
+from schema.ids import encode_id
 from services.pagination import Page
 
 T = TypeVar("T")
@@ -13,7 +14,11 @@ T = TypeVar("T")
 
 @strawberry.interface(description="An object with a global ID, fetchable with `node(id:)`.")
 class Node:
-    id: strawberry.ID
+    @strawberry.field(description="Opaque and global: use it with `node(id:)`.")
+    def id(self) -> strawberry.ID:
+        # The root is a model row (models.Company, models.User, ...), named like its type.
+        row: Any = self
+        return strawberry.ID(encode_id(type(row).__name__, row.id))
 
 
 @strawberry.type

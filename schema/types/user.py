@@ -10,7 +10,6 @@ import strawberry
 from models import user as models
 from models.company import Company as CompanyModel
 from schema.context import Info
-from schema.ids import encode_id
 from schema.types.common import Node
 from schema.types.company import Company
 
@@ -29,10 +28,6 @@ class User(Node):
     @classmethod
     def is_type_of(cls, obj: Any, _info: Any) -> bool:
         return isinstance(obj, cls | models.User)
-
-    @strawberry.field
-    def id(self) -> strawberry.ID:  # type: ignore[override]
-        return strawberry.ID(encode_id("User", _model(self).id))
 
     @strawberry.field
     async def company(self, info: Info) -> Company:

@@ -1,0 +1,1 @@
+"""Domain operations: the rules and the transactions, callable without GraphQL."""

@@ -1,0 +1,87 @@
+"""Configuration by environment variables."""
+
+from pathlib import Path
+
+import pytest
+
+from config import ConfigError, Settings
+
+
+def test_defaults_run_on_sqlite_in_the_data_folder(tmp_path: Path) -> None:
+    settings = Settings.from_env({"DATA_DIR": str(tmp_path)})
+    assert settings.database_url == f"sqlite+aiosqlite:///./{tmp_path}/app.db"
+    assert (settings.host, settings.port) == ("127.0.0.1", 8000)
+    assert settings.graphiql
+
+
+def test_development_key_is_generated_once_and_kept(tmp_path: Path) -> None:
+    first = Settings.from_env({"DATA_DIR": str(tmp_path)}).jwt_key
+    second = Settings.from_env({"DATA_DIR": str(tmp_path)}).jwt_key
+    assert first == second
+    assert len(first) >= 32
+    assert (tmp_path / "jwt.key").stat().st_mode & 0o077 == 0  # readable by the owner only
+
+
+def test_production_without_a_key_is_a_clear_start_up_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="JWT_SECRET_KEY is required"):
+        Settings.from_env({"APP_ENV": "production", "DATA_DIR": str(tmp_path)})
+    assert not (tmp_path / "jwt.key").exists()
+
+
+def test_short_keys_are_refused() -> None:
+    with pytest.raises(ConfigError, match="at least 32"):
+        Settings.from_env({"JWT_SECRET_KEY": "short"})
+
+
+def test_every_variable_is_read() -> None:
+    settings = Settings.from_env(
+        {
+            "APP_ENV": "production",
+            "JWT_SECRET_KEY": "k" * 40,
+            "DATABASE_URL": "postgresql+asyncpg://db/app",
+            "HOST": "0.0.0.0",
+            "PORT": "9000",
+            "CORS_ORIGINS": "https://app.example.com, https://portal.example.com",
+            "JWT_ISSUER": "iss",
+            "JWT_AUDIENCE": "aud",
+            "JWT_ACCESS_TTL_SECONDS": "60",
+            "JWT_REFRESH_TTL_SECONDS": "3600",
+            "BOOTSTRAP_COMPANY_NAME": "Operator",
+            "BOOTSTRAP_COMPANY_COUNTRY": "DE",
+            "BOOTSTRAP_ADMIN_EMAIL": "ops@example.com",
+            "BOOTSTRAP_ADMIN_PASSWORD": "a long passphrase",
+            "MAX_BODY_BYTES": "1000",
+            "MAX_QUERY_DEPTH": "5",
+            "MAX_ALIASES": "3",
+            "MAX_TOKENS": "100",
+            "MAX_PAGE_SIZE": "10",
+            "MAX_TREE_PAGE_SIZE": "20",
+        }
+    )
+    assert settings.is_production and not settings.graphiql
+    assert settings.cors_origins == ("https://app.example.com", "https://portal.example.com")
+    assert (settings.host, settings.port, settings.jwt_issuer, settings.jwt_audience) == (
+        "0.0.0.0",
+        9000,
+        "iss",
+        "aud",
+    )
+    assert settings.access_token_ttl.total_seconds() == 60
+    assert settings.refresh_token_ttl.total_seconds() == 3600
+    assert (settings.bootstrap_company_name, settings.bootstrap_company_country) == (
+        "Operator",
+        "DE",
+    )
+    assert settings.bootstrap_admin_email == "ops@example.com"
+    assert settings.bootstrap_admin_password == "a long passphrase"
+    assert (settings.max_body_bytes, settings.max_query_depth, settings.max_aliases) == (1000, 5, 3)
+    assert (settings.max_tokens, settings.max_page_size, settings.max_tree_page_size) == (
+        100,
+        10,
+        20,
+    )
+
+
+def test_malformed_numbers_name_the_variable() -> None:
+    with pytest.raises(ConfigError, match="PORT"):
+        Settings.from_env({"JWT_SECRET_KEY": "k" * 40, "PORT": "eighty"})
