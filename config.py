@@ -31,7 +31,7 @@ def _list(env: dict[str, str], name: str, default: str) -> tuple[str, ...]:
 @dataclass(frozen=True)
 class Settings:
     environment: str = "development"
-    database_url: str = "sqlite+aiosqlite:///./data/app.db"
+    database_url: str = "sqlite+aiosqlite:///data/app.db"
     data_dir: Path = Path("data")
     host: str = "127.0.0.1"
     port: int = 8000
@@ -77,7 +77,7 @@ class Settings:
             raise ConfigError("JWT_SECRET_KEY must be at least 32 characters long")
         return cls(
             environment=environment,
-            database_url=env.get("DATABASE_URL", f"sqlite+aiosqlite:///./{data_dir}/app.db"),
+            database_url=env.get("DATABASE_URL", f"sqlite+aiosqlite:///{data_dir / 'app.db'}"),
             data_dir=data_dir,
             host=env.get("HOST", "127.0.0.1"),
             port=_int(env, "PORT", 8000),

@@ -9,7 +9,7 @@ from config import ConfigError, Settings
 
 def test_defaults_run_on_sqlite_in_the_data_folder(tmp_path: Path) -> None:
     settings = Settings.from_env({"DATA_DIR": str(tmp_path)})
-    assert settings.database_url == f"sqlite+aiosqlite:///./{tmp_path}/app.db"
+    assert settings.database_url == f"sqlite+aiosqlite:///{tmp_path}/app.db"
     assert (settings.host, settings.port) == ("127.0.0.1", 8000)
     assert settings.graphiql
 
