@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -17,6 +18,7 @@ from starlette.routing import Route
 from config import Settings
 from models.db import create_engine, create_sessionmaker
 from schema import build_schema
+from services import passwords
 from services.access import authorizer
 from services.tokens import TokenConfig
 from web.graphql_http import GraphQLEndpoint
@@ -46,6 +48,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
         authorizer()  # read the policy files once, before the first request
+        # Hash the dummy password now, so the first unknown-email login is not the slow one.
+        await asyncio.to_thread(passwords.warm_up)
         yield
         await engine.dispose()
 

@@ -19,6 +19,10 @@ def _dummy_hash() -> str:
     return hasher().hash("not-a-real-password-only-used-to-spend-time")
 
 
+def warm_up() -> None:
+    _dummy_hash()
+
+
 def hash_password(password: str) -> str:
     return hasher().hash(password)
 

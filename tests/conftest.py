@@ -5,9 +5,11 @@ backend; after each test the tables are emptied. Tests commit for real, as the s
 GraphQL resolves sibling fields concurrently on separate sessions, which a test transaction
 wrapped around one connection could not reproduce.
 
-PostgreSQL: TEST_POSTGRES_URL (default postgresql+asyncpg://postgres@127.0.0.1:5432/fleet_test).
-Where it is unreachable the PostgreSQL half is skipped with a message, except when CI or
-REQUIRE_POSTGRES is set: then it fails.
+PostgreSQL: TEST_POSTGRES_URL (default postgresql+asyncpg://postgres@127.0.0.1:5432/fleet_test)
+names the server; each run creates its own database next to that one (fleet_test_<pid>) and
+drops it at the end, so runs in parallel do not collide. Where the server is unreachable the
+PostgreSQL half is skipped with a message, except when CI or REQUIRE_POSTGRES is set: then it
+fails.
 """
 
 from __future__ import annotations
@@ -40,52 +42,56 @@ def postgres_required() -> bool:
     return bool(os.environ.get("CI") or os.environ.get("REQUIRE_POSTGRES"))
 
 
-async def _ensure_pg_database(url: str) -> None:
+async def _admin(url: str) -> Any:
     import asyncpg
 
     parsed = make_url(url)
-    admin = await asyncpg.connect(
-        host=parsed.host, port=parsed.port or 5432, user=parsed.username,
-        password=parsed.password, database="postgres", timeout=5,
+    return await asyncpg.connect(
+        host=parsed.host,
+        port=parsed.port or 5432,
+        user=parsed.username,
+        password=parsed.password,
+        database="postgres",
+        timeout=5,
     )
+
+
+async def _create_pg_database(url: str) -> str:
+    """A fresh database for this run, named after the configured one; returns its URL."""
+    name = f"{make_url(url).database}_{os.getpid()}"
+    admin = await _admin(url)
     try:
-        exists = await admin.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", parsed.database)
-        if not exists:
-            await admin.execute(f'CREATE DATABASE "{parsed.database}"')
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        await admin.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await admin.close()
+    return make_url(url).set(database=name).render_as_string(hide_password=False)
+
+
+async def _drop_pg_database(url: str) -> None:
+    admin = await _admin(url)
+    try:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)')
     finally:
         await admin.close()
 
 
-async def _reset_pg_schema(url: str) -> None:
-    import asyncpg
-
-    parsed = make_url(url)
-    conn = await asyncpg.connect(
-        host=parsed.host, port=parsed.port or 5432, user=parsed.username,
-        password=parsed.password, database=parsed.database, timeout=5,
-    )
-    try:
-        await conn.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public;")
-    finally:
-        await conn.close()
-
-
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
-async def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
+async def database_url(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[str]:
     if request.param == "sqlite":
-        path = tmp_path_factory.mktemp("db") / "test.db"
-        url = f"sqlite+aiosqlite:///{path}"
-    else:
-        url = PG_URL
-        try:
-            await _ensure_pg_database(url)
-        except (OSError, TimeoutError, Exception) as exc:  # noqa: BLE001 - any connect failure
-            message = f"PostgreSQL unreachable at {url}: {exc!r}"
-            if postgres_required():
-                pytest.fail(message + " (required: CI or REQUIRE_POSTGRES is set)")
-            pytest.skip(message + " (set TEST_POSTGRES_URL; required in CI)")
-        await _reset_pg_schema(url)
-    return url
+        yield f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+        return
+    try:
+        url = await _create_pg_database(PG_URL)
+    except Exception as exc:  # any connection failure: refused, timeout, authentication
+        message = f"PostgreSQL unreachable at {PG_URL}: {exc!r}"
+        if postgres_required():
+            pytest.fail(message + " (required: CI or REQUIRE_POSTGRES is set)")
+        pytest.skip(message + " (set TEST_POSTGRES_URL; required in CI)")
+    yield url
+    await _drop_pg_database(url)
 
 
 @pytest.fixture(scope="session")

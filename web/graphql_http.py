@@ -26,7 +26,7 @@ from strawberry.types.graphql import OperationType
 from config import Settings
 from schema import AppSchema
 from schema.context import Context
-from schema.extensions import public_error
+from schema.extensions import INTERNAL_MESSAGE, public_error
 from services import auth
 from services.errors import UnauthenticatedError
 from services.tokens import TokenConfig
@@ -35,7 +35,7 @@ log = logging.getLogger("fleet.http")
 
 JSON = "application/json"
 GRAPHQL_RESPONSE = "application/graphql-response+json"
-_BEARER = re.compile(r"^Bearer ([A-Za-z0-9\-_.=]+)$")
+_BEARER = re.compile(r"^Bearer +([A-Za-z0-9\-_.=]+)$", re.IGNORECASE)  # RFC 9110: any case
 
 WELCOME = """# Welcome to the fleet administration API.
 #
@@ -65,17 +65,41 @@ class RequestError(Exception):
         self.headers = dict(headers or {})
 
 
-def _media_type(request: Request) -> str:
-    """The response media type the client accepts: the newer one when it asks for it."""
+def _quality(params: list[str]) -> float:
+    """The `q` weight of one Accept entry (1 when absent or unreadable)."""
+    for param in params:
+        name, _, value = param.partition("=")
+        if name.strip().lower() == "q":
+            try:
+                return float(value.strip())
+            except ValueError:
+                return 1.0
+    return 1.0
+
+
+def _media_type(request: Request) -> str | None:
+    """The response media type for this request, or None when the client accepts neither.
+
+    The newer `application/graphql-response+json` wins ties, but only when named: wildcards
+    mean `application/json`, which every client understands. `q=0` refuses a type.
+    """
     accept = request.headers.get("accept", "")
     if not accept.strip():
         return JSON
-    types = [part.split(";")[0].strip().lower() for part in accept.split(",")]
-    if GRAPHQL_RESPONSE in types:
+    weights: dict[str, float] = {}
+    for entry in accept.split(","):
+        media, *params = entry.split(";")
+        media = media.strip().lower()
+        if media:
+            weights[media] = max(weights.get(media, 0.0), _quality(params))
+    # The most specific range decides (RFC 9110 12.5.1): an explicit entry beats a wildcard.
+    json_weight = next(
+        (weights[media] for media in (JSON, "application/*", "*/*") if media in weights), 0.0
+    )
+    response_weight = weights.get(GRAPHQL_RESPONSE, 0.0)
+    if response_weight > 0 and response_weight >= json_weight:
         return GRAPHQL_RESPONSE
-    if JSON in types or "*/*" in types or "application/*" in types:
-        return JSON
-    raise RequestError(406, f"Acceptable media types: {GRAPHQL_RESPONSE}, {JSON}")
+    return JSON if json_weight > 0 else None
 
 
 def _json_map(value: Any, name: str) -> dict[str, Any] | None:
@@ -135,20 +159,35 @@ class GraphQLEndpoint:
         request_id = request.headers.get("x-request-id") or uuid.uuid4().hex
         if not re.fullmatch(r"[A-Za-z0-9\-_.]{1,64}", request_id):
             request_id = uuid.uuid4().hex
+        media_type = _media_type(request)
+        # Errors of the transport itself still answer in the negotiated media type.
+        error_media_type = media_type or JSON
         try:
-            response = await self._handle(request, request_id)
+            response = await self._handle(request, request_id, media_type)
         except RequestError as exc:
-            body = {"errors": [{"message": exc.message, "extensions": {"code": "BAD_REQUEST"}}]}
-            response = Response(
-                orjson.dumps(body),
-                status_code=exc.status,
-                media_type=f"{JSON}; charset=utf-8",
-                headers=exc.headers,
+            response = _errors_response(
+                exc.status,
+                error_media_type,
+                {"message": exc.message, "extensions": {"code": "BAD_REQUEST"}},
+                exc.headers,
+            )
+        except Exception:
+            # Resolver failures are masked by the schema's ErrorContract; this catches what
+            # fails around execution (reading the body, authenticating against the database),
+            # which would otherwise reach the client as a bare text 500 without a request id.
+            log.exception("unexpected error handling request %s", request_id)
+            response = _errors_response(
+                500,
+                error_media_type,
+                {
+                    "message": INTERNAL_MESSAGE,
+                    "extensions": {"code": "INTERNAL_SERVER_ERROR", "requestId": request_id},
+                },
             )
         response.headers["x-request-id"] = request_id
         return response
 
-    async def _handle(self, request: Request, request_id: str) -> Response:
+    async def _handle(self, request: Request, request_id: str, media_type: str | None) -> Response:
         if request.method == "GET":
             if self.settings.graphiql and self._wants_html(request):
                 return HTMLResponse(self.ide_html)
@@ -159,7 +198,8 @@ class GraphQLEndpoint:
             allowed = {OperationType.QUERY, OperationType.MUTATION}
         else:
             raise RequestError(405, "Use GET or POST", {"allow": "GET, POST"})
-        media_type = _media_type(request)
+        if media_type is None:
+            raise RequestError(406, f"Acceptable media types: {GRAPHQL_RESPONSE}, {JSON}")
         query, variables, operation_name, extensions = _params(data)
         context = await self._context(request, request_id)
         try:
@@ -172,11 +212,22 @@ class GraphQLEndpoint:
                 operation_extensions=extensions,
             )
         except InvalidOperationTypeError as exc:
-            raise RequestError(
-                405, "Only queries may be sent with GET; use POST", {"allow": "POST"}
-            ) from exc
+            if request.method == "GET":
+                # The spec requires 405 for a mutation sent with GET.
+                raise RequestError(
+                    405, "Only queries may be sent with GET; use POST", {"allow": "POST"}
+                ) from exc
+            result = _request_error(
+                "Subscriptions are served over WebSocket (graphql-transport-ws), not HTTP"
+            )
         except CannotGetOperationTypeError as exc:
-            raise RequestError(400, exc.as_http_error_reason()) from exc
+            # Strawberry raises this before validation; to the client it is an ordinary
+            # GraphQL request error, answered like a validation failure.
+            result = _request_error(
+                "The document contains no operation"
+                if exc.operation_name is None
+                else f'Unknown operation named "{exc.operation_name}".'
+            )
         return self._response(result, media_type, request_id)
 
     @staticmethod
@@ -256,11 +307,34 @@ class GraphQLEndpoint:
             body["data"] = result.data
         if result.extensions:
             body["extensions"] = result.extensions
+        # application/json answers 200 to every well-formed HTTP request (legacy clients read
+        # the body whatever the status); the newer media type reports request errors as 400.
         status = 400 if request_error and media_type == GRAPHQL_RESPONSE else 200
-        return Response(
-            orjson.dumps(body), status_code=status, media_type=f"{media_type}; charset=utf-8"
-        )
+        return _json_response(body, status, media_type)
 
 
 def _format(error: GraphQLError) -> dict[str, Any]:
     return dict(error.formatted)
+
+
+def _request_error(message: str) -> ExecutionResult:
+    """A GraphQL request error raised outside graphql-core: nothing was executed."""
+    return PreExecutionError(data=None, errors=[GraphQLError(message)])
+
+
+def _json_response(
+    body: dict[str, Any], status: int, media_type: str, headers: Mapping[str, str] | None = None
+) -> Response:
+    return Response(
+        orjson.dumps(body),
+        status_code=status,
+        media_type=f"{media_type}; charset=utf-8",
+        headers=dict(headers or {}),
+    )
+
+
+def _errors_response(
+    status: int, media_type: str, error: dict[str, Any], headers: Mapping[str, str] | None = None
+) -> Response:
+    """A response carrying one error and no `data`: the request was refused before execution."""
+    return _json_response({"errors": [error]}, status, media_type, headers)
