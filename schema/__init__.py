@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 import strawberry
 from graphql import GraphQLError
 from strawberry.extensions import (
@@ -15,7 +14,7 @@ from strawberry.extensions import (
 from strawberry.types import ExecutionContext
 
 from config import Settings
-from schema.extensions import ErrorContract, log_errors
+from schema.extensions import ErrorContract, RequireOperationName, log_errors
 from schema.mutation import Mutation
 from schema.query import Query
 from schema.types.company import Company
@@ -38,6 +37,7 @@ def build_schema(settings: Settings | None = None) -> AppSchema:
         # Factories: a fresh extension per request (the caches live at module level).
         extensions=[
             ErrorContract,
+            RequireOperationName,
             lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
             lambda: QueryDepthLimiter(max_depth=settings.max_query_depth),
             lambda: MaxAliasesLimiter(max_alias_count=settings.max_aliases),

@@ -6,7 +6,7 @@ import logging
 from collections.abc import Iterator
 from typing import Any
 
-from graphql import GraphQLError
+from graphql import GraphQLError, OperationDefinitionNode
 from strawberry.extensions import SchemaExtension
 
 from services.errors import AccessError, DomainError
@@ -82,3 +82,23 @@ class ErrorContract(SchemaExtension):
         if result is not None and errors:
             request_id = request_id_of(self.execution_context.context)
             result.errors = [public_error(error, request_id) for error in errors]
+
+
+class RequireOperationName(SchemaExtension):
+    """A document with several operations must say which to run (GraphQL spec, 6.1).
+
+    Strawberry would otherwise run the first one silently.
+    """
+
+    def on_validate(self) -> Iterator[None]:
+        context = self.execution_context
+        document = context.graphql_document
+        # `operation_name` falls back to the first operation's name: ask what the client sent.
+        if document is not None and context._provided_operation_name is None:
+            operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+            if len(operations) > 1:
+                raise GraphQLError(
+                    "Must provide operation name if query contains multiple operations.",
+                    extensions={"code": "GRAPHQL_VALIDATION_FAILED"},
+                )
+        yield

@@ -236,9 +236,14 @@ async def test_variable_coercion_error(client: GraphQLClient, accept: str, statu
         ("query A { __typename }", "B", 'Unknown operation named "B".'),
         ("fragment F on Query { __typename }", None, "The document contains no operation"),
         (
+            "query A { __typename } query B { __typename }",
+            None,
+            "Must provide operation name if query contains multiple operations.",
+        ),
+        (
             "subscription { anything }",
             None,
-            "Subscriptions are served over WebSocket (graphql-transport-ws), not HTTP",
+            "Subscriptions are not served over HTTP",
         ),
     ],
 )

@@ -217,9 +217,7 @@ class GraphQLEndpoint:
                 raise RequestError(
                     405, "Only queries may be sent with GET; use POST", {"allow": "POST"}
                 ) from exc
-            result = _request_error(
-                "Subscriptions are served over WebSocket (graphql-transport-ws), not HTTP"
-            )
+            result = _request_error("Subscriptions are not served over HTTP")
         except CannotGetOperationTypeError as exc:
             # Strawberry raises this before validation; to the client it is an ordinary
             # GraphQL request error, answered like a validation failure.
