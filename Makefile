@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cksum < requirements.lock | cut -d' ' -f1)
 AUDIT  := tests/http_audit
-APP    := config.py cli.py server.py models policies services schema resolvers web migrations
+TYPED  := config.py cli.py server.py models policies services schema resolvers web migrations tests
 
 .PHONY: install run test lint typecheck pytest schema lock audit-deps clean
 
@@ -30,7 +30,7 @@ lint: install
 	$(BIN)/ruff format --check .
 
 typecheck: install
-	$(BIN)/mypy $(APP)
+	$(BIN)/mypy $(TYPED)
 
 pytest: install
 	$(BIN)/pytest

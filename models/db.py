@@ -19,6 +19,10 @@ def is_sqlite(url: str) -> bool:
     return make_url(url).get_backend_name() == "sqlite"
 
 
+def _unicode_lower(value: str | None) -> str | None:
+    return None if value is None else value.lower()
+
+
 def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     if not is_sqlite(url):
         kwargs.setdefault("pool_size", 10)
@@ -33,6 +37,8 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
         # Let SQLAlchemy, not the driver, decide when transactions begin (pysqlite's
         # implicit BEGIN would otherwise defer locking until the first write).
         dbapi_connection.isolation_level = None
+        # SQLite's own lower() folds ASCII only; case-insensitive search needs Unicode.
+        dbapi_connection.create_function("lower", 1, _unicode_lower, deterministic=True)
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA journal_mode=WAL")

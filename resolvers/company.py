@@ -12,12 +12,15 @@ from schema.inputs import (
     CompanyRenameInput,
     CompanySetUseParentCreditsInput,
 )
+from schema.loaders import AncestorsKey
 from services import company as service
-from services.errors import NotFoundError, ValidationError
+from services.errors import BadInputError, NotFoundError
 from services.pagination import Page, PageRequest
 
 
-def page_request(info: Info, first: int, after: str | None, *, max_size: int | None = None) -> PageRequest:
+def page_request(
+    info: Info, first: int, after: str | None, *, max_size: int | None = None
+) -> PageRequest:
     return PageRequest.parse(first, after, max_size=max_size or info.context.settings.max_page_size)
 
 
@@ -106,8 +109,10 @@ async def descendants(
 
 async def ancestors(info: Info, root: Company) -> list[Company]:
     actor = info.context.require_actor()
-    async with reading(info) as session:
-        return await service.company_ancestors(session, actor=actor, company=root)
+    # Batched: a list of companies asking for their breadcrumbs costs one query.
+    return await info.context.loaders.ancestors_by_path.load(
+        AncestorsKey(within=actor.company_path, path=root.path)
+    )
 
 
 async def parent(info: Info, root: Company) -> Company | None:
@@ -120,7 +125,7 @@ async def parent(info: Info, root: Company) -> Company | None:
 
 def _check_depth(max_depth: int | None) -> None:
     if max_depth is not None and max_depth < 0:
-        raise ValidationError("Must not be negative", field="maxDepth")
+        raise BadInputError("`maxDepth` must not be negative")
 
 
 async def create(info: Info, data: CompanyCreateInput) -> Company:

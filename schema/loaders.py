@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
-from typing import TypeVar
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from typing import NamedTuple, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from strawberry.dataloader import DataLoader
@@ -12,16 +12,41 @@ from models.company import Company
 from services import company as company_service
 
 V = TypeVar("V")
-BatchQuery = Callable[[AsyncSession, Sequence[int]], Awaitable[dict[int, V]]]
+D = TypeVar("D")
+BatchQuery = Callable[[AsyncSession, Sequence[int]], Awaitable[Mapping[int, V]]]
 
 
 def _loader(
-    sessionmaker: async_sessionmaker[AsyncSession], query: BatchQuery[V], default: V
-) -> DataLoader[int, V]:
-    async def load(keys: list[int]) -> list[V]:
+    sessionmaker: async_sessionmaker[AsyncSession], query: BatchQuery[V], default: D
+) -> DataLoader[int, V | D]:
+    """Keys the query does not return get `default` (no row, or a count of zero)."""
+
+    async def load(keys: list[int]) -> list[V | D]:
         async with sessionmaker() as session:
             found = await query(session, keys)
         return [found.get(key, default) for key in keys]
+
+    return DataLoader(load_fn=load, max_batch_size=1000)
+
+
+class AncestorsKey(NamedTuple):
+    """The breadcrumb of the company at `path`, cut at the company at `within` (the actor's)."""
+
+    within: str
+    path: str
+
+
+def _ancestors_loader(
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> DataLoader[AncestorsKey, list[Company]]:
+    async def load(keys: list[AncestorsKey]) -> list[list[Company]]:
+        found: dict[AncestorsKey, list[Company]] = {}
+        async with sessionmaker() as session:
+            for within in {key.within for key in keys}:  # one per request: the actor's
+                paths = [key.path for key in keys if key.within == within]
+                batch = await company_service.ancestors_by_path(session, paths, within=within)
+                found.update((AncestorsKey(within, path), row) for path, row in batch.items())
+        return [found[key] for key in keys]
 
     return DataLoader(load_fn=load, max_batch_size=1000)
 
@@ -38,3 +63,4 @@ class Loaders:
         self.active_user_count_by_company_id = _loader(
             sessionmaker, company_service.count_active_users, 0
         )
+        self.ancestors_by_path = _ancestors_loader(sessionmaker)

@@ -54,7 +54,7 @@ async def companies_by_ids(session: AsyncSession, ids: Sequence[int]) -> dict[in
 
 
 async def _page(
-    session: AsyncSession, query: Select[tuple[Company]], request: PageRequest
+    session: AsyncSession, query: Select[Company], request: PageRequest
 ) -> Page[Company]:
     rows = list(await session.scalars(query.limit(request.first + 1)))
     return Page.from_rows(rows, request, key=lambda c: (c.path,))
@@ -69,7 +69,7 @@ async def _scoped_root(session: AsyncSession, actor: Actor, root_id: int | None)
 
 def _subtree_query(
     root: Company, request: PageRequest, *, max_depth: int | None, filters: CompanyFilter
-) -> Select[tuple[Company]]:
+) -> Select[Company]:
     """Depth-first (path) order: each company right after its parent, ready to render."""
     query = select(Company).where(in_subtree(root.path), _not_archived(filters))
     if max_depth is not None:
@@ -125,15 +125,33 @@ async def company_children(
     return await _page(session, query.order_by(Company.path), request)
 
 
-async def company_ancestors(session: AsyncSession, *, actor: Actor, company: Company) -> list[Company]:
+async def company_ancestors(
+    session: AsyncSession, *, actor: Actor, company: Company
+) -> list[Company]:
     """The breadcrumb, root first, cut at the actor's own company: nothing above it shows."""
-    paths = [p for p in ancestor_paths(company.path) if p.startswith(actor.company_path)]
-    if not paths:
-        return []
-    rows = await session.scalars(
-        select(Company).where(Company.path.in_(paths)).order_by(Company.path)
-    )
-    return list(rows)
+    found = await ancestors_by_path(session, [company.path], within=actor.company_path)
+    return found[company.path]
+
+
+ANCESTOR_PATHS_PER_QUERY = 5_000  # far below the bind parameter limits of both backends
+
+
+async def ancestors_by_path(
+    session: AsyncSession, paths: Sequence[str], *, within: str
+) -> dict[str, list[Company]]:
+    """Batch load for DataLoaders: the breadcrumb of each path, root first, cut at the
+    company at `within` (the actor's): the ancestors are the path's prefixes, so those of
+    the whole batch are one `IN` query, distributed afterwards."""
+    wanted = {path: [p for p in ancestor_paths(path) if p.startswith(within)] for path in paths}
+    needed = sorted({p for ancestors in wanted.values() for p in ancestors})
+    by_path: dict[str, Company] = {}
+    for start in range(0, len(needed), ANCESTOR_PATHS_PER_QUERY):
+        chunk = needed[start : start + ANCESTOR_PATHS_PER_QUERY]
+        rows = await session.scalars(select(Company).where(Company.path.in_(chunk)))
+        by_path.update((company.path, company) for company in rows)
+    return {
+        path: [by_path[p] for p in ancestors if p in by_path] for path, ancestors in wanted.items()
+    }
 
 
 def _escape_like(term: str) -> str:
@@ -151,7 +169,9 @@ async def search_companies(
     """Name contains `term` (case-insensitive), within the visible tree, by name."""
     term = term.strip()
     if len(term) > 200:
-        raise ValidationError("Must be at most 200 characters", field="search", code=ErrorCode.TOO_LONG)
+        raise ValidationError(
+            "Must be at most 200 characters", field="search", code=ErrorCode.TOO_LONG
+        )
     pattern = f"%{_escape_like(term.lower())}%"
     query = select(Company).where(
         visible_to(actor),
@@ -164,7 +184,9 @@ async def search_companies(
         query = query.where(
             (Company.name > name) | ((Company.name == name) & (Company.id > company_id))
         )
-    rows = list(await session.scalars(query.order_by(Company.name, Company.id).limit(request.first + 1)))
+    rows = list(
+        await session.scalars(query.order_by(Company.name, Company.id).limit(request.first + 1))
+    )
     return Page.from_rows(rows, request, key=lambda c: (c.name, c.id))
 
 
@@ -177,7 +199,7 @@ async def count_children(session: AsyncSession, ids: Sequence[int]) -> dict[int,
         .where(Company.parent_id.in_(ids), Company.archived_at.is_(None))
         .group_by(Company.parent_id)
     )
-    return {parent_id: count for parent_id, count in rows.tuples() if parent_id is not None}
+    return {parent_id: count for parent_id, count in rows if parent_id is not None}
 
 
 async def count_descendants(session: AsyncSession, ids: Sequence[int]) -> dict[int, int]:
@@ -190,7 +212,7 @@ async def count_descendants(session: AsyncSession, ids: Sequence[int]) -> dict[i
         .where(top.id.in_(ids), Company.archived_at.is_(None))
         .group_by(top.id)
     )
-    return dict(rows.tuples().all())
+    return {key: count for key, count in rows}
 
 
 async def count_active_users(session: AsyncSession, ids: Sequence[int]) -> dict[int, int]:
@@ -199,7 +221,7 @@ async def count_active_users(session: AsyncSession, ids: Sequence[int]) -> dict[
         .where(User.company_id.in_(ids), User.is_active.is_(True))
         .group_by(User.company_id)
     )
-    return dict(rows.tuples().all())
+    return {key: count for key, count in rows}
 
 
 # --- mutations -----------------------------------------------------------------------
@@ -249,7 +271,11 @@ async def create_company(
 async def create_root_company(session: AsyncSession, *, name: str, country_code: str) -> Company:
     """The platform operator; only the bootstrap calls this, and only once."""
     company = Company(
-        parent_id=None, path=_placeholder_path(), depth=0, name=clean_name(name), country_code=clean_country_code(country_code)
+        parent_id=None,
+        path=_placeholder_path(),
+        depth=0,
+        name=clean_name(name),
+        country_code=clean_country_code(country_code),
     )
     session.add(company)
     await session.flush()
@@ -258,10 +284,14 @@ async def create_root_company(session: AsyncSession, *, name: str, country_code:
     return company
 
 
-async def _editable(session: AsyncSession, actor: Actor, action: Action, company_id: int) -> Company:
+async def _editable(
+    session: AsyncSession, actor: Actor, action: Action, company_id: int
+) -> Company:
     company = await authorize_company(session, actor, action, company_id, lock=True)
     if company.archived_at is not None:
-        raise ValidationError("The company is archived", field="id", code=ErrorCode.COMPANY_ARCHIVED)
+        raise ValidationError(
+            "The company is archived", field="id", code=ErrorCode.COMPANY_ARCHIVED
+        )
     return company
 
 
@@ -301,4 +331,3 @@ async def archive_company(session: AsyncSession, *, actor: Actor, company_id: in
     company.archived_at = utcnow()
     await session.flush()
     return company
-

@@ -58,7 +58,8 @@ def test_every_variable_is_read() -> None:
             "MAX_TREE_PAGE_SIZE": "20",
         }
     )
-    assert settings.is_production and not settings.graphiql
+    assert settings.is_production
+    assert not settings.graphiql
     assert settings.cors_origins == ("https://app.example.com", "https://portal.example.com")
     assert (settings.host, settings.port, settings.jwt_issuer, settings.jwt_audience) == (
         "0.0.0.0",

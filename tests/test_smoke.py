@@ -4,10 +4,11 @@ from tests.graphql import GraphQLClient, gid
 
 
 async def test_me_and_tree(client: GraphQLClient, factory: Factory) -> None:
-    root, partner, customer = await factory.tree(2)
+    _root, partner, customer = await factory.tree(2)
     admin = await factory.user(partner, Role.ADMINISTRATOR)
     result = await client(
-        "{ me { email company { name depth parent { id } } } companyTree { edges { node { id name depth } } } }",
+        "{ me { email company { name depth parent { id } } } "
+        "companyTree { edges { node { id name depth } } } }",
         token=factory.token(admin),
     )
     assert result.data["me"]["company"] == {"name": "Level 1", "depth": 0, "parent": None}

@@ -11,7 +11,6 @@ from models import company as models
 from resolvers import company as resolve
 from schema.context import Info
 from schema.errors import ArchiveBlockedError, NotFoundError, ValidationError
-from schema.ids import encode_id
 from schema.types.common import Edge, Node, PageInfo, page_info
 from services.pagination import Page
 
@@ -33,10 +32,6 @@ class Company(Node):
     def is_type_of(cls, obj: Any, _info: Any) -> bool:
         return isinstance(obj, cls | models.Company)
 
-    @strawberry.field
-    def id(self) -> strawberry.ID:  # type: ignore[override]
-        return strawberry.ID(encode_id("Company", _model(self).id))
-
     @strawberry.field(description="Levels below the caller's own company (which is 0).")
     def depth(self, info: Info) -> int:
         return _model(self).depth - info.context.require_actor().company_depth
@@ -45,7 +40,9 @@ class Company(Node):
     async def parent(self, info: Info) -> Company | None:
         return await resolve.parent(info, _model(self))  # type: ignore[return-value]
 
-    @strawberry.field(description="The breadcrumb from the caller's own company down to the parent.")
+    @strawberry.field(
+        description="The breadcrumb from the caller's own company down to the parent."
+    )
     async def ancestors(self, info: Info) -> list[Company]:
         return await resolve.ancestors(info, _model(self))  # type: ignore[return-value]
 
