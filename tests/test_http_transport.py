@@ -116,7 +116,36 @@ async def test_post_without_content_type_is_415(client: GraphQLClient) -> None:
 
     assert response.status_code == 415
     assert "data" not in response.json()
-    assert response.json()["errors"][0]["extensions"]["code"] == "BAD_REQUEST"
+    assert response.json()["errors"][0]["extensions"]["code"] == "UNSUPPORTED_MEDIA_TYPE"
+
+
+@pytest.mark.parametrize(
+    ("method", "body", "headers", "status", "code"),
+    [
+        ("PUT", b"{}", {"content-type": JSON}, 405, "METHOD_NOT_ALLOWED"),
+        (
+            "POST",
+            b'{"query": "{ __typename }"}',
+            {"content-type": JSON, "accept": "text/csv"},
+            406,
+            "NOT_ACCEPTABLE",
+        ),
+        ("POST", b"{not json", {"content-type": JSON}, 400, "BAD_REQUEST"),
+        ("POST", b'{"query": 1}', {"content-type": JSON}, 400, "BAD_REQUEST"),
+    ],
+)
+async def test_transport_errors_carry_a_code_per_status(
+    client: GraphQLClient,
+    method: str,
+    body: bytes,
+    headers: dict[str, str],
+    status: int,
+    code: str,
+) -> None:
+    response = await client.http.request(method, "/graphql", content=body, headers=headers)
+
+    assert response.status_code == status
+    assert [e["extensions"]["code"] for e in response.json()["errors"]] == [code]
 
 
 @pytest.mark.parametrize("content_type", ["text/plain", "application/json; charset=latin-1"])

@@ -58,11 +58,22 @@ mutation SignIn {
 class RequestError(Exception):
     """The HTTP request itself is unacceptable; no GraphQL was executed."""
 
+    CODES = {
+        405: "METHOD_NOT_ALLOWED",
+        406: "NOT_ACCEPTABLE",
+        413: "PAYLOAD_TOO_LARGE",
+        415: "UNSUPPORTED_MEDIA_TYPE",
+    }
+
     def __init__(self, status: int, message: str, headers: Mapping[str, str] | None = None):
         super().__init__(message)
         self.status = status
         self.message = message
         self.headers = dict(headers or {})
+
+    @property
+    def code(self) -> str:
+        return self.CODES.get(self.status, "BAD_REQUEST")
 
 
 def _quality(params: list[str]) -> float:
@@ -168,7 +179,7 @@ class GraphQLEndpoint:
             response = _errors_response(
                 exc.status,
                 error_media_type,
-                {"message": exc.message, "extensions": {"code": "BAD_REQUEST"}},
+                {"message": exc.message, "extensions": {"code": exc.code}},
                 exc.headers,
             )
         except Exception:
