@@ -1,12 +1,14 @@
-"""Command-line tool: `python cli.py {migrate,bootstrap,run}`.
+"""Command-line tool: `python cli.py {migrate,bootstrap,run,mail-drain}`.
 
 `run` is what `make run` calls: migrate, bootstrap when the database has no root, serve.
+`mail-drain` delivers the mail that is due once (what each server's mail worker does on its own).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
 import sys
 from pathlib import Path
 
@@ -16,6 +18,13 @@ from alembic.config import Config
 from config import ConfigError, Settings
 from models.db import begin_write, create_engine, create_sessionmaker, is_sqlite
 from services.bootstrap import BootstrapResult, bootstrap
+from services.mail_delivery import (
+    Backlog,
+    DeliveryReport,
+    count_unsent,
+    deliver_all_due,
+    transport_for,
+)
 
 ROOT = Path(__file__).parent
 
@@ -44,6 +53,20 @@ async def run_bootstrap(settings: Settings) -> BootstrapResult:
         await engine.dispose()
 
 
+async def drain_mail(settings: Settings) -> tuple[DeliveryReport, Backlog]:
+    transport = transport_for(settings)
+    if transport is None:
+        raise ConfigError("SMTP_HOST is required to send mail when APP_ENV=production")
+    engine = create_engine(settings.database_url)
+    try:
+        sessionmaker = create_sessionmaker(engine)
+        delivered = await deliver_all_due(sessionmaker, transport)
+        async with sessionmaker() as session:
+            return delivered, await count_unsent(session)
+    finally:
+        await engine.dispose()
+
+
 def report(result: BootstrapResult) -> None:
     if not result.created:
         print(f"Root company {result.company_name!r} exists; bootstrap skipped.")
@@ -59,6 +82,7 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("migrate", help="apply the Alembic migrations")
     sub.add_parser("bootstrap", help="migrate, then create the root company and first SUPERADMIN")
     sub.add_parser("run", help="migrate, bootstrap if needed, and serve")
+    sub.add_parser("mail-drain", help="migrate, then deliver every mail that is due, once")
     args = parser.parse_args(argv)
     try:
         settings = Settings.from_env()
@@ -68,6 +92,17 @@ def main(argv: list[str] | None = None) -> int:
     migrate(settings)
     if args.command in ("bootstrap", "run"):
         report(asyncio.run(run_bootstrap(settings)))
+    if args.command == "mail-drain":
+        logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s %(message)s")
+        try:
+            delivered, backlog = asyncio.run(drain_mail(settings))
+        except ConfigError as exc:
+            print(f"Configuration error: {exc}", file=sys.stderr)
+            return 2
+        print(
+            f"Mail: {delivered.sent} sent, {delivered.failed} failed, "
+            f"{backlog.waiting} remaining, {backlog.given_up} given up."
+        )
     if args.command == "run":
         import server
 

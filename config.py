@@ -23,6 +23,26 @@ def _int(env: dict[str, str], name: str, default: int) -> int:
         raise ConfigError(f"{name} must be an integer, got {raw!r}") from exc
 
 
+def _seconds(env: dict[str, str], name: str, default: float) -> float:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = float(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be a number of seconds, got {raw!r}") from exc
+    if not value > 0:
+        raise ConfigError(f"{name} must be positive, got {raw!r}")
+    return value
+
+
+def _choice(env: dict[str, str], name: str, default: str, allowed: tuple[str, ...]) -> str:
+    value = env.get(name) or default
+    if value not in allowed:
+        raise ConfigError(f"{name} must be one of {', '.join(allowed)}, got {value!r}")
+    return value
+
+
 def _list(env: dict[str, str], name: str, default: str) -> tuple[str, ...]:
     raw = env.get(name, default)
     return tuple(item.strip() for item in raw.split(",") if item.strip())
@@ -52,6 +72,17 @@ class Settings:
     max_page_size: int = 100
     max_tree_page_size: int = 5_000
     graphiql: bool = True
+    # Links in mails point at the web client, which calls the API with the token.
+    app_base_url: str = "http://127.0.0.1:3000"
+    invitation_ttl: timedelta = timedelta(days=7)
+    password_reset_ttl: timedelta = timedelta(hours=1)
+    smtp_host: str | None = None  # unset: mails are written to the log (development)
+    smtp_port: int = 587
+    smtp_username: str | None = None
+    smtp_password: str | None = field(default=None, repr=False)
+    smtp_security: str = "starttls"  # starttls, tls or none
+    mail_from: str = "Fleet Admin <no-reply@example.com>"
+    mail_poll_seconds: float = 5.0  # how often each server's mail worker looks for due mail
 
     @property
     def is_production(self) -> bool:
@@ -99,6 +130,16 @@ class Settings:
             max_tree_page_size=_int(env, "MAX_TREE_PAGE_SIZE", 5_000),
             graphiql=env.get("GRAPHIQL", "true" if environment != "production" else "false")
             == "true",
+            app_base_url=env.get("APP_BASE_URL", "http://127.0.0.1:3000").rstrip("/"),
+            invitation_ttl=timedelta(seconds=_int(env, "INVITATION_TTL_SECONDS", 7 * 86400)),
+            password_reset_ttl=timedelta(seconds=_int(env, "PASSWORD_RESET_TTL_SECONDS", 3600)),
+            smtp_host=env.get("SMTP_HOST") or None,
+            smtp_port=_int(env, "SMTP_PORT", 587),
+            smtp_username=env.get("SMTP_USERNAME") or None,
+            smtp_password=env.get("SMTP_PASSWORD") or None,
+            smtp_security=_choice(env, "SMTP_SECURITY", "starttls", ("starttls", "tls", "none")),
+            mail_from=env.get("MAIL_FROM", "Fleet Admin <no-reply@example.com>"),
+            mail_poll_seconds=_seconds(env, "MAIL_POLL_SECONDS", 5.0),
         )
 
 

@@ -20,8 +20,11 @@ from models.db import create_engine, create_sessionmaker
 from schema import build_schema
 from services import passwords
 from services.access import authorizer
+from services.mail_delivery import MailWorker, transport_for
 from services.tokens import TokenConfig
 from web.graphql_http import GraphQLEndpoint
+
+logger = logging.getLogger("fleet.server")
 
 
 def token_config(settings: Settings) -> TokenConfig:
@@ -50,8 +53,19 @@ def create_app(settings: Settings | None = None) -> Starlette:
         authorizer()  # read the policy files once, before the first request
         # Hash the dummy password now, so the first unknown-email login is not the slow one.
         await asyncio.to_thread(passwords.warm_up)
-        yield
-        await engine.dispose()
+        transport = transport_for(settings)
+        if transport is None:
+            logger.warning("SMTP_HOST is not set: mail waits in the outbox until it is")
+            worker = None
+        else:
+            worker = MailWorker(sessionmaker, transport, poll_seconds=settings.mail_poll_seconds)
+            worker.start()
+        try:
+            yield
+        finally:
+            if worker is not None:
+                await worker.stop()
+            await engine.dispose()
 
     async def health(_request: Request) -> JSONResponse:
         return JSONResponse({"status": "ok"})

@@ -3,6 +3,17 @@
 from models.auth import RefreshToken
 from models.base import Base
 from models.company import Company
-from models.user import Role, User
+from models.mail import OutboxMessage
+from models.user import Invitation, LoginThrottle, PasswordResetToken, Role, User
 
-__all__ = ["Base", "Company", "RefreshToken", "Role", "User"]
+__all__ = [
+    "Base",
+    "Company",
+    "Invitation",
+    "LoginThrottle",
+    "OutboxMessage",
+    "PasswordResetToken",
+    "RefreshToken",
+    "Role",
+    "User",
+]

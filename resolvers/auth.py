@@ -21,7 +21,11 @@ async def me(info: Info) -> User:
 async def login(info: Info, data: LoginInput) -> TokenPair:
     async with transaction(info) as session:
         return await service.login(
-            session, config=info.context.token_config, email=data.email, password=data.password
+            session,
+            config=info.context.token_config,
+            email=data.email,
+            password=data.password,
+            client_address=info.context.client_address,
         )
 
 

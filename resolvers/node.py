@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from models.company import Company
-from models.user import User
+from models.user import Invitation, User
 from resolvers.session import reading
 from schema.context import Info
 from schema.ids import parse_id
 from services import company as company_service
+from services import invitation as invitation_service
 from services import user as user_service
 
 
-async def node(info: Info, id: str) -> Company | User | None:
+async def node(info: Info, id: str) -> Company | User | Invitation | None:
     actor = info.context.require_actor()
     type_name, pk = parse_id(id)
     async with reading(info) as session:
@@ -19,4 +20,8 @@ async def node(info: Info, id: str) -> Company | User | None:
             return await company_service.get_company(session, actor=actor, company_id=pk)
         if type_name == "User":
             return await user_service.get_user(session, actor=actor, user_id=pk)
+        if type_name == "Invitation":
+            return await invitation_service.get_invitation(
+                session, actor=actor, invitation_id=pk
+            )
     return None

@@ -18,6 +18,7 @@ from schema.extensions import ErrorContract, RequireOperationName, log_errors
 from schema.mutation import Mutation
 from schema.query import Query
 from schema.types.company import Company
+from schema.types.invitation import Invitation
 from schema.types.user import User
 
 
@@ -33,7 +34,7 @@ def build_schema(settings: Settings | None = None) -> AppSchema:
     return AppSchema(
         query=Query,
         mutation=Mutation,
-        types=[Company, User],
+        types=[Company, User, Invitation],
         # Factories: a fresh extension per request (the caches live at module level).
         extensions=[
             ErrorContract,

@@ -47,6 +47,16 @@ class InvalidTokenError(Error):
     pass
 
 
+@strawberry.type(description="The request clashes with the current state, e.g. a taken email.")
+class ConflictError(Error):
+    pass
+
+
+@strawberry.type(description="Too many failed sign-ins: wait `retryAfterSeconds`.")
+class LoginThrottledError(Error):
+    retry_after_seconds: int
+
+
 @strawberry.type(description="The company is not empty; `blockers` says what is left.")
 class ArchiveBlockedError(Error):
     blockers: list[ArchiveBlocker]  # type: ignore[valid-type]
@@ -57,6 +67,8 @@ _TYPED: dict[type[domain.DomainError], type[Error]] = {
     domain.InvalidCredentialsError: InvalidCredentialsError,
     domain.InvalidTokenError: InvalidTokenError,
     domain.ArchiveBlockedError: ArchiveBlockedError,
+    domain.ConflictError: ConflictError,
+    domain.LoginThrottledError: LoginThrottledError,
     domain.ValidationError: ValidationError,
 }
 
@@ -67,6 +79,8 @@ def to_graphql_error(exc: domain.DomainError) -> Error:
             extra: dict[str, Any] = {}
             if isinstance(exc, domain.ArchiveBlockedError):
                 extra["blockers"] = exc.blockers
+            if isinstance(exc, domain.LoginThrottledError):
+                extra["retry_after_seconds"] = exc.retry_after
             return gql_type(code=exc.code, field=exc.field, message=exc.message, **extra)
     return ValidationError(code=exc.code, field=exc.field, message=exc.message)
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import strawberry
 
+from schema.enums import Role
+
 
 @strawberry.input
 class LoginInput:
@@ -44,3 +46,66 @@ class CompanyArchiveInput:
 class CompanySetUseParentCreditsInput:
     id: strawberry.ID
     use_parent_credits: bool
+
+
+@strawberry.input
+class UserInviteInput:
+    company_id: strawberry.ID
+    email: str
+    role: Role  # type: ignore[valid-type]
+    name: str = strawberry.field(default="", description="Shown in the mail; optional.")
+
+
+@strawberry.input
+class InvitationResendInput:
+    id: strawberry.ID
+
+
+@strawberry.input
+class InvitationRevokeInput:
+    id: strawberry.ID
+
+
+@strawberry.input
+class InvitationAcceptInput:
+    token: str = strawberry.field(description="From the link in the invitation mail.")
+    password: str = strawberry.field(description="At least 12 characters, not a common one.")
+    name: str | None = None
+
+
+@strawberry.input
+class UserChangeRoleInput:
+    id: strawberry.ID
+    role: Role  # type: ignore[valid-type]
+
+
+@strawberry.input
+class UserDeactivateInput:
+    id: strawberry.ID
+
+
+@strawberry.input
+class UserReactivateInput:
+    id: strawberry.ID
+
+
+@strawberry.input
+class PasswordChangeInput:
+    current_password: str
+    new_password: str
+
+
+@strawberry.input
+class PasswordResetRequestInput:
+    email: str
+
+
+@strawberry.input
+class PasswordResetInput:
+    token: str = strawberry.field(description="From the link in the reset mail.")
+    new_password: str
+
+
+@strawberry.input
+class ProfileUpdateInput:
+    name: str

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import strawberry
 
-from resolvers import auth
+from resolvers import auth, invitation, user
 from resolvers import company as company_resolvers
 from schema.context import Info
 from schema.errors import result_of
@@ -13,15 +15,30 @@ from schema.inputs import (
     CompanyCreateInput,
     CompanyRenameInput,
     CompanySetUseParentCreditsInput,
+    InvitationAcceptInput,
+    InvitationResendInput,
+    InvitationRevokeInput,
     LoginInput,
     LogoutInput,
+    PasswordChangeInput,
+    PasswordResetInput,
+    PasswordResetRequestInput,
+    ProfileUpdateInput,
     TokenRefreshInput,
+    UserChangeRoleInput,
+    UserDeactivateInput,
+    UserInviteInput,
+    UserReactivateInput,
 )
 from schema.types.auth import (
     AuthPayload,
+    InvitationAcceptResult,
     LoginResult,
-    LogoutPayload,
     LogoutResult,
+    OkPayload,
+    PasswordChangeResult,
+    PasswordResetRequestResult,
+    PasswordResetResult,
     TokenRefreshResult,
 )
 from schema.types.company import (
@@ -31,14 +48,43 @@ from schema.types.company import (
     CompanyRenameResult,
     CompanySetUseParentCreditsResult,
 )
+from schema.types.invitation import (
+    InvitationPayload,
+    InvitationResendResult,
+    InvitationRevokeResult,
+    UserInviteResult,
+)
+from schema.types.user import (
+    ProfileUpdateResult,
+    UserChangeRoleResult,
+    UserDeactivateResult,
+    UserPayload,
+    UserReactivateResult,
+)
+
+# The payload builders: each wraps what a resolver returns (model rows are the types' roots).
 
 
-def _company_payload(company: object) -> CompanyPayload:
-    return CompanyPayload(company=company)  # type: ignore[arg-type]
+def _company(company: Any) -> CompanyPayload:
+    return CompanyPayload(company=company)
+
+
+def _user(row: Any) -> UserPayload:
+    return UserPayload(user=row)
+
+
+def _invitation(row: Any) -> InvitationPayload:
+    return InvitationPayload(invitation=row)
+
+
+def _ok(_: Any) -> OkPayload:
+    return OkPayload()
 
 
 @strawberry.type
 class Mutation:
+    # --- signing in ---------------------------------------------------------------------
+
     @strawberry.mutation(description="Sign in with email and password.")
     async def login(self, info: Info, input: LoginInput) -> LoginResult:
         return await result_of(auth.login(info, input), AuthPayload.of)  # type: ignore[return-value]
@@ -49,26 +95,86 @@ class Mutation:
 
     @strawberry.mutation(description="Revoke the session the refresh token belongs to.")
     async def logout(self, info: Info, input: LogoutInput) -> LogoutResult:
-        return await result_of(auth.logout(info, input), lambda _: LogoutPayload(ok=True))  # type: ignore[return-value]
+        return await result_of(auth.logout(info, input), _ok)  # type: ignore[return-value]
+
+    # --- companies ----------------------------------------------------------------------
 
     @strawberry.mutation(description="Create a company under `parentId`.")
     async def company_create(self, info: Info, input: CompanyCreateInput) -> CompanyCreateResult:
-        return await result_of(company_resolvers.create(info, input), _company_payload)  # type: ignore[return-value]
+        return await result_of(company_resolvers.create(info, input), _company)  # type: ignore[return-value]
 
     @strawberry.mutation
     async def company_rename(self, info: Info, input: CompanyRenameInput) -> CompanyRenameResult:
-        return await result_of(company_resolvers.rename(info, input), _company_payload)  # type: ignore[return-value]
+        return await result_of(company_resolvers.rename(info, input), _company)  # type: ignore[return-value]
 
     @strawberry.mutation(
         description="Archive an empty company (no active users, children, devices or credits)."
     )
     async def company_archive(self, info: Info, input: CompanyArchiveInput) -> CompanyArchiveResult:
-        return await result_of(company_resolvers.archive(info, input), _company_payload)  # type: ignore[return-value]
+        return await result_of(company_resolvers.archive(info, input), _company)  # type: ignore[return-value]
 
     @strawberry.mutation
     async def company_set_use_parent_credits(
         self, info: Info, input: CompanySetUseParentCreditsInput
     ) -> CompanySetUseParentCreditsResult:
         return await result_of(  # type: ignore[return-value]
-            company_resolvers.set_use_parent_credits(info, input), _company_payload
+            company_resolvers.set_use_parent_credits(info, input), _company
         )
+
+    # --- users and invitations ----------------------------------------------------------
+
+    @strawberry.mutation(description="Invite an email address into a company; mails a link.")
+    async def user_invite(self, info: Info, input: UserInviteInput) -> UserInviteResult:
+        return await result_of(invitation.invite(info, input), _invitation)  # type: ignore[return-value]
+
+    @strawberry.mutation(description="Mail the invitation again with a new link; the old dies.")
+    async def invitation_resend(
+        self, info: Info, input: InvitationResendInput
+    ) -> InvitationResendResult:
+        return await result_of(invitation.resend(info, input), _invitation)  # type: ignore[return-value]
+
+    @strawberry.mutation
+    async def invitation_revoke(
+        self, info: Info, input: InvitationRevokeInput
+    ) -> InvitationRevokeResult:
+        return await result_of(invitation.revoke(info, input), _invitation)  # type: ignore[return-value]
+
+    @strawberry.mutation(description="Set a password and create the user; signs them in.")
+    async def invitation_accept(
+        self, info: Info, input: InvitationAcceptInput
+    ) -> InvitationAcceptResult:
+        return await result_of(invitation.accept(info, input), AuthPayload.of)  # type: ignore[return-value]
+
+    @strawberry.mutation
+    async def user_change_role(
+        self, info: Info, input: UserChangeRoleInput
+    ) -> UserChangeRoleResult:
+        return await result_of(user.change_role(info, input), _user)  # type: ignore[return-value]
+
+    @strawberry.mutation(description="Deactivate a user: every token they hold stops working.")
+    async def user_deactivate(self, info: Info, input: UserDeactivateInput) -> UserDeactivateResult:
+        return await result_of(user.set_active(info, input, active=False), _user)  # type: ignore[return-value]
+
+    @strawberry.mutation
+    async def user_reactivate(self, info: Info, input: UserReactivateInput) -> UserReactivateResult:
+        return await result_of(user.set_active(info, input, active=True), _user)  # type: ignore[return-value]
+
+    @strawberry.mutation(description="Change your own password; returns a new token pair.")
+    async def password_change(self, info: Info, input: PasswordChangeInput) -> PasswordChangeResult:
+        return await result_of(user.change_password(info, input), AuthPayload.of)  # type: ignore[return-value]
+
+    @strawberry.mutation(
+        description="Mail a reset link if the address has an account; the answer is the same."
+    )
+    async def password_reset_request(
+        self, info: Info, input: PasswordResetRequestInput
+    ) -> PasswordResetRequestResult:
+        return await result_of(user.request_password_reset(info, input), _ok)  # type: ignore[return-value]
+
+    @strawberry.mutation(description="Set a new password with the token from the reset mail.")
+    async def password_reset(self, info: Info, input: PasswordResetInput) -> PasswordResetResult:
+        return await result_of(user.reset_password(info, input), _ok)  # type: ignore[return-value]
+
+    @strawberry.mutation(description="Edit your own name.")
+    async def profile_update(self, info: Info, input: ProfileUpdateInput) -> ProfileUpdateResult:
+        return await result_of(user.update_profile(info, input), _user)  # type: ignore[return-value]

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import strawberry
 
-from resolvers import auth, node
+from resolvers import auth, invitation, node, user
 from resolvers import company as company_resolvers
 from schema.context import Info
-from schema.types.common import Node
-from schema.types.company import Company, CompanyConnection
+from schema.types.common import Connection, Node, connection
+from schema.types.company import Company
+from schema.enums import InvitationStatus, Role
+from schema.types.invitation import Invitation
 from schema.types.user import User
 
 
@@ -41,7 +43,7 @@ class Query:
         first: int = 1000,
         after: str | None = None,
         include_archived: bool = False,
-    ) -> CompanyConnection:
+    ) -> Connection[Company]:
         page = await company_resolvers.company_tree(
             info,
             root_id=root_id,
@@ -50,7 +52,7 @@ class Query:
             after=after,
             include_archived=include_archived,
         )
-        return CompanyConnection.of(page)
+        return connection(page)
 
     @strawberry.field(description="Companies of the caller's tree whose name contains `search`.")
     async def companies(
@@ -60,8 +62,53 @@ class Query:
         first: int = 50,
         after: str | None = None,
         include_archived: bool = False,
-    ) -> CompanyConnection:
+    ) -> Connection[Company]:
         page = await company_resolvers.search(
             info, term=search, first=first, after=after, include_archived=include_archived
         )
-        return CompanyConnection.of(page)
+        return connection(page)
+
+    @strawberry.field(description="A user of the caller's tree; null when out of scope.")
+    async def user(self, info: Info, id: strawberry.ID) -> User | None:
+        return await user.user(info, id)  # type: ignore[return-value]
+
+    @strawberry.field(
+        description=(
+            "Users of a company (default: the caller's), by email; with "
+            "`includeDescendants`, of its whole subtree."
+        )
+    )
+    async def users(
+        self,
+        info: Info,
+        company_id: strawberry.ID | None = None,
+        include_descendants: bool = False,
+        role: Role | None = None,  # type: ignore[valid-type]
+        active: bool | None = None,
+        first: int = 50,
+        after: str | None = None,
+    ) -> Connection[User]:
+        page = await user.users(
+            info,
+            company_id=company_id,
+            include_descendants=include_descendants,
+            role=role,
+            active=active,
+            first=first,
+            after=after,
+        )
+        return connection(page)
+
+    @strawberry.field(description="A company's invitations, newest first (default: pending).")
+    async def invitations(
+        self,
+        info: Info,
+        company_id: strawberry.ID,
+        status: InvitationStatus | None = InvitationStatus.PENDING,  # type: ignore[valid-type]
+        first: int = 50,
+        after: str | None = None,
+    ) -> Connection[Invitation]:
+        page = await invitation.invitations(
+            info, company_id=company_id, status=status, first=first, after=after
+        )
+        return connection(page)

@@ -15,7 +15,7 @@ from models.base import utcnow
 from models.company import Company
 from models.user import User
 from policies.actor import Actor
-from services import passwords, tokens
+from services import passwords, throttle, tokens
 from services.errors import (
     InvalidCredentialsError,
     InvalidTokenError,
@@ -69,20 +69,41 @@ async def _issue(
 
 
 async def login(
-    session: AsyncSession, *, config: TokenConfig, email: str, password: str
+    session: AsyncSession,
+    *,
+    config: TokenConfig,
+    email: str,
+    password: str,
+    client_address: str | None = None,
+    now: datetime | None = None,
 ) -> TokenPair:
-    """Same answer, in about the same time, whether or not the email exists."""
+    """Same answer, in about the same time, whether or not the email exists.
+
+    Throttled per account and per client address (services/throttle.py): a failure is
+    recorded even though the login fails, and a blocked key is refused before the password
+    is even checked.
+    """
+    now = now or utcnow()
     if len(password) > MAX_PASSWORD_LENGTH:
         raise ValidationError("Password too long", field="password")
+    await throttle.check(session, email=email, address=client_address, now=now)
     user = await session.scalar(select(User).where(User.email == normalize_email(email)))
     ok = passwords.verify_password(user.password_hash if user else None, password)
     if user is None or not ok or not user.is_active:
-        raise InvalidCredentialsError()
-    now = utcnow()
+        await throttle.record_failure(session, email=email, address=client_address, now=now)
+        raise InvalidCredentialsError(persist=True)
+    await throttle.record_success(session, email=email)
     if passwords.needs_rehash(user.password_hash):
         user.password_hash = passwords.hash_password(password)
     user.last_login_at = now
-    return await _issue(session, config, user, family_id=tokens.new_jti(), now=now)
+    return await start_session(session, config=config, user=user, now=now)
+
+
+async def start_session(
+    session: AsyncSession, *, config: TokenConfig, user: User, now: datetime | None = None
+) -> TokenPair:
+    """A new token pair in a new refresh-token family (sign-in, accepted invitation)."""
+    return await _issue(session, config, user, family_id=tokens.new_jti(), now=now or utcnow())
 
 
 async def _revoke_family(session: AsyncSession, family_id: str, now: datetime) -> None:

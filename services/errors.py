@@ -22,6 +22,17 @@ class ErrorCode(enum.StrEnum):
     INVALID_TOKEN = "INVALID_TOKEN"  # noqa: S105 - an error code, not a secret
     INVALID_CURSOR = "INVALID_CURSOR"
     PAGE_SIZE_EXCEEDED = "PAGE_SIZE_EXCEEDED"
+    INVALID_EMAIL = "INVALID_EMAIL"
+    EMAIL_TAKEN = "EMAIL_TAKEN"
+    INVITATION_PENDING = "INVITATION_PENDING"
+    INVITATION_CLOSED = "INVITATION_CLOSED"
+    ROLE_TOO_HIGH = "ROLE_TOO_HIGH"
+    CANNOT_ACT_ON_SELF = "CANNOT_ACT_ON_SELF"
+    LAST_SUPERADMIN = "LAST_SUPERADMIN"
+    PASSWORD_TOO_SHORT = "PASSWORD_TOO_SHORT"
+    PASSWORD_TOO_COMMON = "PASSWORD_TOO_COMMON"
+    WRONG_PASSWORD = "WRONG_PASSWORD"  # noqa: S105 - an error code, not a secret
+    LOGIN_THROTTLED = "LOGIN_THROTTLED"
 
 
 class ArchiveBlocker(enum.StrEnum):
@@ -65,16 +76,40 @@ class NotFoundError(DomainError):
 class InvalidCredentialsError(DomainError):
     code = ErrorCode.INVALID_CREDENTIALS
 
-    def __init__(self) -> None:
+    def __init__(self, *, persist: bool = False) -> None:
         super().__init__("Invalid email or password")
+        # Failed attempts are counted for throttling even though the login fails.
+        self.persist = persist
 
 
 class InvalidTokenError(DomainError):
     code = ErrorCode.INVALID_TOKEN
 
-    def __init__(self, message: str = "Invalid or expired token", *, persist: bool = False):
-        super().__init__(message, field="refreshToken")
+    def __init__(
+        self,
+        message: str = "Invalid or expired token",
+        *,
+        field: str = "refreshToken",
+        persist: bool = False,
+    ) -> None:
+        super().__init__(message, field=field)
         self.persist = persist
+
+
+class LoginThrottledError(DomainError):
+    """Too many failed sign-ins for this account or address; `retry_after` in seconds."""
+
+    code = ErrorCode.LOGIN_THROTTLED
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(
+            f"Too many failed sign-in attempts: try again in {retry_after} seconds", field="email"
+        )
+        self.retry_after = retry_after
+
+
+class ConflictError(DomainError):
+    """The request clashes with the current state (a taken email, a pending invitation)."""
 
 
 class ArchiveBlockedError(DomainError):

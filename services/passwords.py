@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
 from functools import lru_cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from zxcvbn import zxcvbn
+
+from services.errors import ErrorCode, ValidationError
 
 
 @lru_cache(maxsize=1)
@@ -37,3 +42,36 @@ def verify_password(password_hash: str | None, password: str) -> bool:
 
 def needs_rehash(password_hash: str) -> bool:
     return hasher().check_needs_rehash(password_hash)
+
+
+MIN_LENGTH = 12
+MAX_LENGTH = 256
+# zxcvbn's score: 3 means "safely unguessable" (about 10^10 guesses); below that the password
+# is a common one, a dictionary word with decorations, a keyboard walk or a repetition.
+MIN_SCORE = 3
+# zxcvbn is slow on long inputs; a prefix this long already decides the score.
+_ZXCVBN_PREFIX = 100
+
+
+def check_password_policy(
+    password: str, *, field: str = "password", user_inputs: Sequence[str] = ()
+) -> None:
+    """At least 12 characters, no composition rules, common and guessable passwords refused
+    (NIST SP 800-63B). `user_inputs` (email, name, company) count as guessable words."""
+    if len(password) < MIN_LENGTH:
+        raise ValidationError(
+            f"Must be at least {MIN_LENGTH} characters", field=field, code=ErrorCode.PASSWORD_TOO_SHORT
+        )
+    if len(password) > MAX_LENGTH:
+        raise ValidationError(
+            f"Must be at most {MAX_LENGTH} characters", field=field, code=ErrorCode.TOO_LONG
+        )
+    words = [part for value in user_inputs for part in re.split(r"[^\w]+", value) if part]
+    result = zxcvbn(password[:_ZXCVBN_PREFIX], user_inputs=words)
+    if result["score"] < MIN_SCORE:
+        hint = result["feedback"].get("warning") or "It is too easy to guess"
+        raise ValidationError(
+            f"{hint.rstrip('.')}: choose a longer, less common password (a few random words work)",
+            field=field,
+            code=ErrorCode.PASSWORD_TOO_COMMON,
+        )

@@ -1,29 +1,296 @@
-"""User reads, scoped to the actor's subtree in SQL."""
+"""Users: reads scoped to the actor's subtree in SQL, and the rules of SPEC section 2.
+
+- nobody changes their own role (nor deactivates themselves);
+- nobody acts on a user of a higher role (FORBIDDEN), nor grants a role above their own;
+- the last active SUPERADMIN of the root company can be neither demoted nor deactivated;
+- deactivation and password changes revoke every token the user holds.
+"""
 
 from __future__ import annotations
 
-from sqlalchemy import select
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+from urllib.parse import urlencode
+
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from models.base import utcnow
 from models.company import Company
-from models.user import User
+from models.user import PasswordResetToken, Role, User
 from policies.actor import Actor
 from policies.enforcer import Action, Relation
-from policies.scope import relation_to
-from services.access import require
+from policies.scope import in_subtree, relation_to
+from services import mail
+from services.access import authorize_company, require
+from services.auth import normalize_email, revoke_all_sessions
+from services.errors import (
+    ErrorCode,
+    ForbiddenError,
+    InvalidTokenError,
+    NotFoundError,
+    ValidationError,
+)
+from services.invitation import check_role_grant
+from services.pagination import Page, PageRequest, cursor_key
+from services.passwords import check_password_policy, hash_password, verify_password
+from services.validation import clean_name
+
+# One reset mail per user per this interval, however often it is asked for.
+RESET_MAIL_INTERVAL = timedelta(minutes=1)
+
+
+async def _user_with_relation(
+    session: AsyncSession, actor: Actor, user_id: int, *, lock: bool = False
+) -> tuple[User, Relation] | None:
+    query = (
+        select(User, relation_to(actor).label("relation"))
+        .join(Company, Company.id == User.company_id)
+        .where(User.id == user_id)
+    )
+    if lock:
+        query = query.with_for_update(of=User)
+    row = (await session.execute(query)).one_or_none()
+    if row is None or row.relation is None:
+        return None
+    user: User = row.User
+    return user, Relation(row.relation)
 
 
 async def get_user(session: AsyncSession, *, actor: Actor, user_id: int) -> User | None:
     """A user of a company the actor may read, or None (missing and out of scope alike)."""
-    row = (
-        await session.execute(
-            select(User, relation_to(actor).label("relation"))
-            .join(Company, Company.id == User.company_id)
-            .where(User.id == user_id)
-        )
-    ).one_or_none()
-    if row is None or row.relation is None:
+    found = await _user_with_relation(session, actor, user_id)
+    if found is None:
         return None
-    require(actor, Action.USER_READ, Relation(row.relation))
-    user: User = row.User
+    user, relation = found
+    require(actor, Action.USER_READ, relation)
+    return user
+
+
+async def users_by_ids(session: AsyncSession, ids: list[int]) -> dict[int, User]:
+    rows = await session.scalars(select(User).where(User.id.in_(ids)))
+    return {user.id: user for user in rows}
+
+
+@dataclass(frozen=True)
+class UserFilter:
+    include_descendants: bool = False
+    role: Role | None = None
+    active: bool | None = None
+
+
+async def list_users(
+    session: AsyncSession,
+    *,
+    actor: Actor,
+    company_id: int | None,
+    filters: UserFilter,
+    request: PageRequest,
+) -> Page[User]:
+    """Users of a company (and, on request, of its whole subtree), by email."""
+    company = await authorize_company(
+        session, actor, Action.USER_READ, company_id or actor.company_id, field="companyId"
+    )
+    query = select(User)
+    if filters.include_descendants:
+        query = query.join(Company, Company.id == User.company_id).where(in_subtree(company.path))
+    else:
+        query = query.where(User.company_id == company.id)
+    if filters.role is not None:
+        query = query.where(User.role == filters.role)
+    if filters.active is not None:
+        query = query.where(User.is_active.is_(filters.active))
+    after = cursor_key(request, str)
+    if after is not None:
+        query = query.where(User.email > after[0])
+    rows = list(await session.scalars(query.order_by(User.email).limit(request.first + 1)))
+    return Page.from_rows(rows, request, key=lambda user: (user.email,))
+
+
+async def _managed_user(
+    session: AsyncSession, actor: Actor, action: Action, user_id: int
+) -> User:
+    """The target of a management action, after the scope, policy and role-rank rules."""
+    found = await _user_with_relation(session, actor, user_id, lock=True)
+    if found is None:
+        raise NotFoundError("User")
+    user, relation = found
+    require(actor, action, relation)
+    if user.id == actor.user_id:
+        raise ValidationError(
+            "You cannot do this to your own account", field="id", code=ErrorCode.CANNOT_ACT_ON_SELF
+        )
+    if user.role.rank > actor.role.rank:
+        raise ForbiddenError("You cannot act on a user of a higher role")
+    return user
+
+
+async def _keep_a_platform_superadmin(session: AsyncSession, user: User) -> None:
+    """Refuse to remove the last active SUPERADMIN of the root company.
+
+    The root's active SUPERADMINs are locked first, so two concurrent demotions cannot each
+    see the other as the remaining one (on SQLite the write transaction serializes them).
+    """
+    if user.role is not Role.SUPERADMIN or not user.is_active:
+        return
+    root_id = await session.scalar(select(Company.id).where(Company.parent_id.is_(None)))
+    if user.company_id != root_id:
+        return
+    ids = await session.scalars(
+        select(User.id)
+        .where(User.company_id == root_id, User.role == Role.SUPERADMIN, User.is_active.is_(True))
+        .with_for_update()
+    )
+    if len(list(ids)) <= 1:
+        raise ValidationError(
+            "The platform needs at least one active SUPERADMIN",
+            field="id",
+            code=ErrorCode.LAST_SUPERADMIN,
+        )
+
+
+async def change_role(session: AsyncSession, *, actor: Actor, user_id: int, role: Role) -> User:
+    user = await _managed_user(session, actor, Action.USER_CHANGE_ROLE, user_id)
+    check_role_grant(actor, role)
+    if role is not Role.SUPERADMIN:
+        await _keep_a_platform_superadmin(session, user)
+    user.role = role
+    await session.flush()
+    return user
+
+
+async def set_active(session: AsyncSession, *, actor: Actor, user_id: int, active: bool) -> User:
+    """Deactivate (every token dies with the next request) or reactivate a user."""
+    user = await _managed_user(session, actor, Action.USER_DEACTIVATE, user_id)
+    if active == user.is_active:
+        return user
+    if active:
+        company = await session.get(Company, user.company_id)
+        if company is not None and company.archived_at is not None:
+            raise ValidationError(
+                "The user's company is archived", field="id", code=ErrorCode.COMPANY_ARCHIVED
+            )
+    else:
+        await _keep_a_platform_superadmin(session, user)
+        await revoke_all_sessions(session, user=user)
+    user.is_active = active
+    await session.flush()
+    return user
+
+
+async def _own_user(session: AsyncSession, actor: Actor) -> User:
+    user = await session.get(User, actor.user_id, with_for_update=True)
+    assert user is not None  # the actor was loaded from this row on this request
+    return user
+
+
+async def _user_inputs(session: AsyncSession, user: User) -> list[str]:
+    company_name = await session.scalar(select(Company.name).where(Company.id == user.company_id))
+    return [user.email, user.name, company_name or ""]
+
+
+async def change_own_password(
+    session: AsyncSession, *, actor: Actor, current_password: str, new_password: str
+) -> User:
+    """Every token issued before stops working; the caller issues the user a new pair."""
+    user = await _own_user(session, actor)
+    if len(current_password) > 1024 or not verify_password(user.password_hash, current_password):
+        raise ValidationError(
+            "The current password is wrong", field="currentPassword", code=ErrorCode.WRONG_PASSWORD
+        )
+    check_password_policy(
+        new_password, field="newPassword", user_inputs=await _user_inputs(session, user)
+    )
+    user.password_hash = hash_password(new_password)
+    await revoke_all_sessions(session, user=user)
+    await session.flush()
+    return user
+
+
+async def update_own_name(session: AsyncSession, *, actor: Actor, name: str) -> User:
+    user = await _own_user(session, actor)
+    user.name = clean_name(name)
+    await session.flush()
+    return user
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+async def request_password_reset(
+    session: AsyncSession, *, email: str, app_base_url: str, ttl: timedelta
+) -> None:
+    """Mail a reset link if the address belongs to an active user. The caller sees the same
+    answer either way, so the form cannot be used to find out who has an account."""
+    if len(email) > 254:
+        return
+    user = await session.scalar(
+        select(User).where(User.email == normalize_email(email), User.is_active.is_(True))
+    )
+    if user is None:
+        return
+    now = utcnow()
+    recent = await session.scalar(
+        select(func.count())
+        .select_from(PasswordResetToken)
+        .where(
+            PasswordResetToken.user_id == user.id,
+            PasswordResetToken.created_at > now - RESET_MAIL_INTERVAL,
+        )
+    )
+    if recent:
+        return  # one mail a minute: the form must not become a way to flood a mailbox
+    token = secrets.token_urlsafe(32)
+    session.add(
+        PasswordResetToken(
+            user_id=user.id, token_hash=_hash(token), created_at=now, expires_at=now + ttl
+        )
+    )
+    link = f"{app_base_url}/reset-password?{urlencode({'token': token})}"
+    minutes = int(ttl.total_seconds() // 60)
+    await mail.enqueue(
+        session,
+        kind="password_reset",
+        to=user.email,
+        subject="Reset your password",
+        body=(
+            "Someone asked to reset the password of your account on the fleet administration "
+            f"platform.\n\nChoose a new password here (the link works once, for {minutes} "
+            f"minutes):\n{link}\n\nIf it was not you, ignore this mail: your password stays "
+            "as it is.\n"
+        ),
+    )
+    await session.flush()
+
+
+async def reset_password(session: AsyncSession, *, token: str, new_password: str) -> User:
+    invalid = InvalidTokenError("This reset link is invalid or has expired", field="token")
+    if not token or len(token) > 200:
+        raise invalid
+    reset = await session.scalar(
+        select(PasswordResetToken)
+        .where(PasswordResetToken.token_hash == _hash(token))
+        .with_for_update()
+    )
+    now = utcnow()
+    if reset is None or reset.used_at is not None or reset.expires_at <= now:
+        raise invalid
+    user = await session.get(User, reset.user_id, with_for_update=True)
+    if user is None or not user.is_active:
+        raise invalid
+    check_password_policy(
+        new_password, field="newPassword", user_inputs=await _user_inputs(session, user)
+    )
+    user.password_hash = hash_password(new_password)
+    # This link and any other outstanding one are spent; every session ends.
+    await session.execute(
+        update(PasswordResetToken)
+        .where(PasswordResetToken.user_id == user.id, PasswordResetToken.used_at.is_(None))
+        .values(used_at=now)
+    )
+    await revoke_all_sessions(session, user=user)
+    await session.flush()
     return user

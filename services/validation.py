@@ -5,6 +5,7 @@ from __future__ import annotations
 import unicodedata
 
 import pycountry
+from email_validator import EmailNotValidError, validate_email
 
 from services.errors import ErrorCode, ValidationError
 
@@ -32,3 +33,18 @@ def clean_country_code(value: str, *, field: str = "countryCode") -> str:
             code=ErrorCode.INVALID_COUNTRY_CODE,
         )
     return code
+
+
+def clean_email(value: str, *, field: str = "email") -> str:
+    """A syntactically valid address, normalised and lower-cased (one address, one user)."""
+    candidate = value.strip()
+    if not candidate:
+        raise ValidationError("Must not be empty", field=field, code=ErrorCode.REQUIRED)
+    if len(candidate) > 254:
+        raise ValidationError("Must be at most 254 characters", field=field, code=ErrorCode.TOO_LONG)
+    try:
+        # No DNS lookup: deliverability is the mail server's business, not a form check.
+        valid = validate_email(candidate, check_deliverability=False)
+    except EmailNotValidError as exc:
+        raise ValidationError(str(exc), field=field, code=ErrorCode.INVALID_EMAIL) from exc
+    return valid.normalized.lower()

@@ -7,7 +7,13 @@ from typing import Annotated
 
 import strawberry
 
-from schema.errors import InvalidCredentialsError, InvalidTokenError, ValidationError
+from schema.errors import (
+    ConflictError,
+    InvalidCredentialsError,
+    InvalidTokenError,
+    LoginThrottledError,
+    ValidationError,
+)
 from schema.types.user import User
 from services.auth import TokenPair
 
@@ -33,15 +39,29 @@ class AuthPayload:
         )
 
 
-@strawberry.type
-class LogoutPayload:
-    ok: bool
+@strawberry.type(description="The operation was done; there is nothing more to say.")
+class OkPayload:
+    ok: bool = True
 
 
 LoginResult = Annotated[
-    AuthPayload | InvalidCredentialsError | ValidationError, strawberry.union("LoginResult")
+    AuthPayload | InvalidCredentialsError | LoginThrottledError | ValidationError,
+    strawberry.union("LoginResult"),
 ]
 TokenRefreshResult = Annotated[
     AuthPayload | InvalidTokenError, strawberry.union("TokenRefreshResult")
 ]
-LogoutResult = Annotated[LogoutPayload | InvalidTokenError, strawberry.union("LogoutResult")]
+LogoutResult = Annotated[OkPayload | InvalidTokenError, strawberry.union("LogoutResult")]
+InvitationAcceptResult = Annotated[
+    AuthPayload | InvalidTokenError | ValidationError | ConflictError,
+    strawberry.union("InvitationAcceptResult"),
+]
+PasswordChangeResult = Annotated[
+    AuthPayload | ValidationError, strawberry.union("PasswordChangeResult")
+]
+PasswordResetRequestResult = Annotated[
+    OkPayload | ValidationError, strawberry.union("PasswordResetRequestResult")
+]
+PasswordResetResult = Annotated[
+    OkPayload | InvalidTokenError | ValidationError, strawberry.union("PasswordResetResult")
+]

@@ -35,10 +35,23 @@ class Edge(Generic[T]):
     node: T
 
 
-def page_info(page: Page[object]) -> PageInfo:
-    return PageInfo(
-        has_next_page=page.has_next_page,
-        has_previous_page=page.has_previous_page,
-        start_cursor=page.cursors[0] if page.cursors else None,
-        end_cursor=page.cursors[-1] if page.cursors else None,
+@strawberry.type(description="A page of a list; `pageInfo.endCursor` fetches the next one.")
+class Connection(Generic[T]):
+    edges: list[Edge[T]]
+    page_info: PageInfo
+
+
+def connection(page: Page[Any]) -> Connection[Any]:
+    """The Relay connection of a page of model rows (the rows are the nodes' roots)."""
+    return Connection(
+        edges=[
+            Edge(cursor=cursor, node=node)
+            for cursor, node in zip(page.cursors, page.items, strict=True)
+        ],
+        page_info=PageInfo(
+            has_next_page=page.has_next_page,
+            has_previous_page=page.has_previous_page,
+            start_cursor=page.cursors[0] if page.cursors else None,
+            end_cursor=page.cursors[-1] if page.cursors else None,
+        ),
     )

@@ -11,8 +11,7 @@ from models import company as models
 from resolvers import company as resolve
 from schema.context import Info
 from schema.errors import ArchiveBlockedError, NotFoundError, ValidationError
-from schema.types.common import Edge, Node, PageInfo, page_info
-from services.pagination import Page
+from schema.types.common import Connection, Node, connection
 
 DEFAULT_PAGE = 50
 
@@ -53,11 +52,11 @@ class Company(Node):
         first: int = DEFAULT_PAGE,
         after: str | None = None,
         include_archived: bool = False,
-    ) -> CompanyConnection:
+    ) -> Connection[Company]:
         page = await resolve.children(
             info, _model(self), first=first, after=after, include_archived=include_archived
         )
-        return CompanyConnection.of(page)
+        return connection(page)
 
     @strawberry.field(description="Depth-first, to `maxDepth` levels below (all when omitted).")
     async def descendants(
@@ -67,7 +66,7 @@ class Company(Node):
         first: int = DEFAULT_PAGE,
         after: str | None = None,
         include_archived: bool = False,
-    ) -> CompanyConnection:
+    ) -> Connection[Company]:
         page = await resolve.descendants(
             info,
             _model(self),
@@ -76,7 +75,7 @@ class Company(Node):
             after=after,
             include_archived=include_archived,
         )
-        return CompanyConnection.of(page)
+        return connection(page)
 
     @strawberry.field
     def counts(self) -> CompanyCounts:
@@ -104,22 +103,6 @@ class CompanyCounts:
     @strawberry.field(description="Active users of this company itself.")
     async def users(self, info: Info) -> int:
         return await info.context.loaders.active_user_count_by_company_id.load(self.company_id)
-
-
-@strawberry.type
-class CompanyConnection:
-    edges: list[Edge[Company]]
-    page_info: PageInfo
-
-    @classmethod
-    def of(cls, page: Page[models.Company]) -> CompanyConnection:
-        return cls(
-            edges=[
-                Edge(cursor=cursor, node=node)  # type: ignore[arg-type]
-                for cursor, node in zip(page.cursors, page.items, strict=True)
-            ],
-            page_info=page_info(page),  # type: ignore[arg-type]
-        )
 
 
 @strawberry.type

@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 
 from models import user as models
 from models.company import Company as CompanyModel
 from schema.context import Info
+from schema.enums import Role
+from schema.errors import NotFoundError, ValidationError
 from schema.types.common import Node
 from schema.types.company import Company
-
-Role = strawberry.enum(models.Role, description="Lowest to highest: USER < ... < SUPERADMIN.")
 
 
 @strawberry.type
@@ -41,3 +41,22 @@ class User(Node):
 def _model(obj: object) -> models.User:
     assert isinstance(obj, models.User)
     return obj
+
+
+@strawberry.type
+class UserPayload:
+    user: User
+
+
+UserChangeRoleResult = Annotated[
+    UserPayload | ValidationError | NotFoundError, strawberry.union("UserChangeRoleResult")
+]
+UserDeactivateResult = Annotated[
+    UserPayload | ValidationError | NotFoundError, strawberry.union("UserDeactivateResult")
+]
+UserReactivateResult = Annotated[
+    UserPayload | ValidationError | NotFoundError, strawberry.union("UserReactivateResult")
+]
+ProfileUpdateResult = Annotated[
+    UserPayload | ValidationError, strawberry.union("ProfileUpdateResult")
+]
