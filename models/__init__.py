@@ -1,15 +1,32 @@
 """SQLAlchemy models. They know nothing of GraphQL; importing this package registers them all."""
 
+from models.account import (
+    Account,
+    AccountReminder,
+    Application,
+    ApplicationKind,
+    ApplicationStatus,
+    License,
+)
 from models.auth import RefreshToken
 from models.base import Base
 from models.company import Company
+from models.device import Device, DeviceStatus
 from models.mail import OutboxMessage
 from models.user import Invitation, LoginThrottle, PasswordResetToken, Role, User
 
 __all__ = [
+    "Account",
+    "AccountReminder",
+    "Application",
+    "ApplicationKind",
+    "ApplicationStatus",
     "Base",
     "Company",
+    "Device",
+    "DeviceStatus",
     "Invitation",
+    "License",
     "LoginThrottle",
     "OutboxMessage",
     "PasswordResetToken",

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+from models.account import Account, Application
 from models.company import Company
 from models.user import Invitation, User
 from resolvers.session import reading
 from schema.context import Info
 from schema.ids import parse_id
+from services import account as account_service
+from services import application as application_service
 from services import company as company_service
 from services import invitation as invitation_service
 from services import user as user_service
 
 
-async def node(info: Info, id: str) -> Company | User | Invitation | None:
+async def node(info: Info, id: str) -> Company | User | Invitation | Account | Application | None:
     actor = info.context.require_actor()
     type_name, pk = parse_id(id)
     async with reading(info) as session:
@@ -20,8 +23,12 @@ async def node(info: Info, id: str) -> Company | User | Invitation | None:
             return await company_service.get_company(session, actor=actor, company_id=pk)
         if type_name == "User":
             return await user_service.get_user(session, actor=actor, user_id=pk)
-        if type_name == "Invitation":
-            return await invitation_service.get_invitation(
-                session, actor=actor, invitation_id=pk
+        if type_name == "Account":
+            return await account_service.get_account(session, actor=actor, account_id=pk)
+        if type_name == "Application":
+            return await application_service.get_application(
+                session, actor=actor, application_id=pk
             )
+        if type_name == "Invitation":
+            return await invitation_service.get_invitation(session, actor=actor, invitation_id=pk)
     return None

@@ -17,6 +17,7 @@ from config import Settings
 from schema.extensions import ErrorContract, RequireOperationName, log_errors
 from schema.mutation import Mutation
 from schema.query import Query
+from schema.types.account import Account, Application, License
 from schema.types.company import Company
 from schema.types.invitation import Invitation
 from schema.types.user import User
@@ -34,7 +35,7 @@ def build_schema(settings: Settings | None = None) -> AppSchema:
     return AppSchema(
         query=Query,
         mutation=Mutation,
-        types=[Company, User, Invitation],
+        types=[Company, User, Invitation, Account, Application, License],
         # Factories: a fresh extension per request (the caches live at module level).
         extensions=[
             ErrorContract,

@@ -4,8 +4,19 @@ from __future__ import annotations
 
 import strawberry
 
+from models import account as account_models
 from models.user import Role as RoleModel
+from services import account as account_service
 from services.invitation import InvitationStatus as InvitationStatusModel
 
 Role = strawberry.enum(RoleModel, description="Lowest to highest: USER < ... < SUPERADMIN.")
 InvitationStatus = strawberry.enum(InvitationStatusModel)
+BillingUnit = strawberry.enum(account_models.BillingUnit)
+Sector = strawberry.enum(account_models.Sector)
+PaymentMethod = strawberry.enum(account_models.PaymentMethod)
+CardType = strawberry.enum(account_models.CardType)
+ApplicationKind = strawberry.enum(account_models.ApplicationKind)
+ApplicationStatus = strawberry.enum(account_models.ApplicationStatus)
+AccountStatus = strawberry.enum(
+    account_service.AccountStatus, description="EXPIRED follows from the expiry date."
+)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import strawberry
 
-from schema.enums import Role
+from schema.enums import BillingUnit, CardType, PaymentMethod, Role, Sector
 
 
 @strawberry.input
@@ -109,3 +109,78 @@ class PasswordResetInput:
 @strawberry.input
 class ProfileUpdateInput:
     name: str
+
+
+@strawberry.input(description="A NEW_ACCOUNT application: the account as it should be.")
+class AccountRequestInput:
+    company_id: strawberry.ID
+    name: str
+    customer_name: str
+    license_id: strawberry.ID
+    sector: Sector  # type: ignore[valid-type]
+    payment_method: PaymentMethod  # type: ignore[valid-type]
+    card_type: CardType | None = strawberry.field(  # type: ignore[valid-type]
+        default=None, description="Required exactly when paying by credit card."
+    )
+    datapoints: int = strawberry.field(default=0, description="At least 20 (datapoint licenses).")
+    meters: int = strawberry.field(default=0, description="At least 1 (meter licenses).")
+    pods: int = 0
+    realtime_meters: int = 0
+    rtc_lines: int = strawberry.field(default=0, description="Companies in Spain only.")
+    sms_credits: int = 0
+    period_months: int = strawberry.field(default=12, description="1 to 120.")
+    email_domain: str | None = None
+    comment: str | None = None
+
+
+@strawberry.input(description="Amounts to add; a negative `datapoints` frees datapoints.")
+class AccountExtensionRequestInput:
+    account_id: strawberry.ID
+    datapoints: int = 0
+    meters: int = 0
+    pods: int = 0
+    realtime_meters: int = 0
+    rtc_lines: int = 0
+    sms_credits: int = 0
+
+
+@strawberry.input
+class AccountLicenseChangeRequestInput:
+    account_id: strawberry.ID
+    license_id: strawberry.ID
+
+
+@strawberry.input
+class AccountRenewalRequestInput:
+    account_id: strawberry.ID
+
+
+@strawberry.input(description="Move datapoints from `accountId` to `targetAccountId`.")
+class DatapointTransferRequestInput:
+    account_id: strawberry.ID
+    target_account_id: strawberry.ID
+    datapoints: int
+
+
+@strawberry.input
+class ApplicationApproveInput:
+    id: strawberry.ID
+
+
+@strawberry.input
+class ApplicationRejectInput:
+    id: strawberry.ID
+    reason: str
+
+
+@strawberry.input
+class ApplicationCancelInput:
+    id: strawberry.ID
+
+
+@strawberry.input(description="A custom license of the catalog.")
+class LicenseCreateInput:
+    code: str
+    name: str
+    billing_unit: BillingUnit  # type: ignore[valid-type]
+    rank: int

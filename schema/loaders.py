@@ -8,7 +8,10 @@ from typing import NamedTuple, TypeVar
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from strawberry.dataloader import DataLoader
 
+from models.account import Account, Application, License
 from models.company import Company
+from services import account as account_service
+from services import application as application_service
 from services import company as company_service
 
 V = TypeVar("V")
@@ -64,3 +67,15 @@ class Loaders:
             sessionmaker, company_service.count_active_users, 0
         )
         self.ancestors_by_path = _ancestors_loader(sessionmaker)
+        self.account_by_id: DataLoader[int, Account | None] = _loader(
+            sessionmaker, account_service.accounts_by_ids, None
+        )
+        self.license_by_id: DataLoader[int, License | None] = _loader(
+            sessionmaker, account_service.licenses_by_ids, None
+        )
+        self.datapoints_used_by_account_id = _loader(
+            sessionmaker, account_service.datapoints_in_use, 0
+        )
+        self.application_by_id: DataLoader[int, Application | None] = _loader(
+            sessionmaker, application_service.applications_by_ids, None
+        )

@@ -6,18 +6,27 @@ from typing import Any
 
 import strawberry
 
-from resolvers import auth, invitation, user
+from resolvers import account, auth, invitation, user
 from resolvers import company as company_resolvers
 from schema.context import Info
 from schema.errors import result_of
 from schema.inputs import (
+    AccountExtensionRequestInput,
+    AccountLicenseChangeRequestInput,
+    AccountRenewalRequestInput,
+    AccountRequestInput,
+    ApplicationApproveInput,
+    ApplicationCancelInput,
+    ApplicationRejectInput,
     CompanyArchiveInput,
     CompanyCreateInput,
     CompanyRenameInput,
     CompanySetUseParentCreditsInput,
+    DatapointTransferRequestInput,
     InvitationAcceptInput,
     InvitationResendInput,
     InvitationRevokeInput,
+    LicenseCreateInput,
     LoginInput,
     LogoutInput,
     PasswordChangeInput,
@@ -29,6 +38,12 @@ from schema.inputs import (
     UserDeactivateInput,
     UserInviteInput,
     UserReactivateInput,
+)
+from schema.types.account import (
+    ApplicationPayload,
+    ApplicationResult,
+    LicenseCreateResult,
+    LicensePayload,
 )
 from schema.types.auth import (
     AuthPayload,
@@ -79,6 +94,14 @@ def _invitation(row: Any) -> InvitationPayload:
 
 def _ok(_: Any) -> OkPayload:
     return OkPayload()
+
+
+def _application(row: Any) -> ApplicationPayload:
+    return ApplicationPayload(application=row)
+
+
+def _license(row: Any) -> LicensePayload:
+    return LicensePayload(license=row)
 
 
 @strawberry.type
@@ -178,3 +201,57 @@ class Mutation:
     @strawberry.mutation(description="Edit your own name.")
     async def profile_update(self, info: Info, input: ProfileUpdateInput) -> ProfileUpdateResult:
         return await result_of(user.update_profile(info, input), _user)  # type: ignore[return-value]
+
+    # --- accounts and their applications ------------------------------------------------
+
+    @strawberry.mutation(description="Apply for a new account (NEW_ACCOUNT).")
+    async def account_request(self, info: Info, input: AccountRequestInput) -> ApplicationResult:
+        return await result_of(account.request_account(info, input), _application)  # type: ignore[return-value]
+
+    @strawberry.mutation(description="Apply to add datapoints, meters, PODs, RtM, RTC or SMS.")
+    async def account_extension_request(
+        self, info: Info, input: AccountExtensionRequestInput
+    ) -> ApplicationResult:
+        return await result_of(account.request_extension(info, input), _application)  # type: ignore[return-value]
+
+    @strawberry.mutation(description="Apply to change the account's license.")
+    async def account_license_change_request(
+        self, info: Info, input: AccountLicenseChangeRequestInput
+    ) -> ApplicationResult:
+        return await result_of(account.request_license_change(info, input), _application)  # type: ignore[return-value]
+
+    @strawberry.mutation(
+        description="Apply to renew for 12 months from the later of now and expiry."
+    )
+    async def account_renewal_request(
+        self, info: Info, input: AccountRenewalRequestInput
+    ) -> ApplicationResult:
+        return await result_of(account.request_renewal(info, input), _application)  # type: ignore[return-value]
+
+    @strawberry.mutation(description="Apply to move datapoints to another account.")
+    async def datapoint_transfer_request(
+        self, info: Info, input: DatapointTransferRequestInput
+    ) -> ApplicationResult:
+        return await result_of(account.request_transfer(info, input), _application)  # type: ignore[return-value]
+
+    @strawberry.mutation(description="The platform desk approves: the change applies at once.")
+    async def application_approve(
+        self, info: Info, input: ApplicationApproveInput
+    ) -> ApplicationResult:
+        return await result_of(account.approve(info, input), _application)  # type: ignore[return-value]
+
+    @strawberry.mutation(description="The platform desk rejects, saying why.")
+    async def application_reject(
+        self, info: Info, input: ApplicationRejectInput
+    ) -> ApplicationResult:
+        return await result_of(account.reject(info, input), _application)  # type: ignore[return-value]
+
+    @strawberry.mutation(description="The applicant side withdraws a pending application.")
+    async def application_cancel(
+        self, info: Info, input: ApplicationCancelInput
+    ) -> ApplicationResult:
+        return await result_of(account.cancel(info, input), _application)  # type: ignore[return-value]
+
+    @strawberry.mutation(description="Add a custom license to the catalog (platform desk).")
+    async def license_create(self, info: Info, input: LicenseCreateInput) -> LicenseCreateResult:
+        return await result_of(account.create_license(info, input), _license)  # type: ignore[return-value]

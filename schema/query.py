@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import strawberry
 
-from resolvers import auth, invitation, node, user
+from resolvers import account, auth, invitation, node, user
 from resolvers import company as company_resolvers
 from schema.context import Info
+from schema.enums import AccountStatus, ApplicationStatus, InvitationStatus, Role
+from schema.types.account import Account, Application, License
 from schema.types.common import Connection, Node, connection
 from schema.types.company import Company
-from schema.enums import InvitationStatus, Role
 from schema.types.invitation import Invitation
 from schema.types.user import User
 
@@ -110,5 +111,63 @@ class Query:
     ) -> Connection[Invitation]:
         page = await invitation.invitations(
             info, company_id=company_id, status=status, first=first, after=after
+        )
+        return connection(page)
+
+    @strawberry.field(description="An account of the caller's tree; null when out of scope.")
+    async def account(self, info: Info, id: strawberry.ID) -> Account | None:
+        return await account.account(info, id)  # type: ignore[return-value]
+
+    @strawberry.field(description="Accounts of the caller's tree (or one company), newest first.")
+    async def accounts(
+        self,
+        info: Info,
+        status: AccountStatus | None = None,  # type: ignore[valid-type]
+        company_id: strawberry.ID | None = None,
+        first: int = 50,
+        after: str | None = None,
+    ) -> Connection[Account]:
+        page = await account.accounts(
+            info, status=status, company_id=company_id, first=first, after=after
+        )
+        return connection(page)
+
+    @strawberry.field(description="The license catalog.")
+    async def licenses(self, info: Info) -> list[License]:
+        return await account.licenses(info)  # type: ignore[return-value]
+
+    @strawberry.field
+    async def application(self, info: Info, id: strawberry.ID) -> Application | None:
+        return await account.application(info, id)  # type: ignore[return-value]
+
+    @strawberry.field(
+        description=(
+            "Applications of the caller's tree, newest first; with `accountId`, that "
+            "account's history."
+        )
+    )
+    async def applications(
+        self,
+        info: Info,
+        status: ApplicationStatus | None = None,  # type: ignore[valid-type]
+        account_id: strawberry.ID | None = None,
+        first: int = 50,
+        after: str | None = None,
+    ) -> Connection[Application]:
+        page = await account.application_list(
+            info, status=status, account_id=account_id, desk=False, first=first, after=after
+        )
+        return connection(page)
+
+    @strawberry.field(description="The platform desk's queue: every company's, oldest first.")
+    async def application_queue(
+        self,
+        info: Info,
+        status: ApplicationStatus | None = ApplicationStatus.PENDING,  # type: ignore[valid-type]
+        first: int = 50,
+        after: str | None = None,
+    ) -> Connection[Application]:
+        page = await account.application_list(
+            info, status=status, account_id=None, desk=True, first=first, after=after
         )
         return connection(page)

@@ -134,7 +134,9 @@ async def invite_user(
     display_name = clean_name(name, field="name") if name.strip() else ""
     if await session.scalar(select(User.id).where(User.email == address)):
         raise ConflictError(
-            "This email address already belongs to a user", field="email", code=ErrorCode.EMAIL_TAKEN
+            "This email address already belongs to a user",
+            field="email",
+            code=ErrorCode.EMAIL_TAKEN,
         )
     now = utcnow()
     open_invitation = await session.scalar(
@@ -237,7 +239,9 @@ async def accept_invitation(
     )
     if await session.scalar(select(User.id).where(User.email == invitation.email)):
         raise ConflictError(
-            "This email address already belongs to a user", field="token", code=ErrorCode.EMAIL_TAKEN
+            "This email address already belongs to a user",
+            field="token",
+            code=ErrorCode.EMAIL_TAKEN,
         )
     user = User(
         company_id=invitation.company_id,

@@ -306,18 +306,19 @@ async def _record_failure(
         )
     if attempts >= max_attempts:
         logger.error(
-            "Mail %s to %s failed %d times, giving up (last error: %s); "
-            "set attempts = 0 on outbox_messages row %s to send it again",
-            message.message_id,
+            "Mail %s (%s) to %s failed %d times, giving up (last error: %s); set attempts = 0 "
+            "on that outbox_messages row to send it again",
+            message.id,
+            message.kind,
             message.to_address,
             attempts,
             _describe(exc),
-            message.id,
         )
     else:
         logger.warning(
-            "Mail %s to %s failed (attempt %d, next at %s): %s",
-            message.message_id,
+            "Mail %s (%s) to %s failed (attempt %d, next at %s): %s",
+            message.id,
+            message.kind,
             message.to_address,
             attempts,
             retry_at.isoformat(timespec="seconds"),

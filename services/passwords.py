@@ -60,7 +60,9 @@ def check_password_policy(
     (NIST SP 800-63B). `user_inputs` (email, name, company) count as guessable words."""
     if len(password) < MIN_LENGTH:
         raise ValidationError(
-            f"Must be at least {MIN_LENGTH} characters", field=field, code=ErrorCode.PASSWORD_TOO_SHORT
+            f"Must be at least {MIN_LENGTH} characters",
+            field=field,
+            code=ErrorCode.PASSWORD_TOO_SHORT,
         )
     if len(password) > MAX_LENGTH:
         raise ValidationError(

@@ -3,10 +3,12 @@
 Each failed attempt counts, however it arrives (one request each, aliases, batches): the
 counters live in the database and every login reads them before checking the password.
 
-| key | free failures | then | blocked after | for |
-|---|---|---|---|---|
-| account (the email as typed, known or not) | 3 | wait 1 s, 2 s, 4 s ... between attempts | 10 failures | 15 minutes |
-| client address | 10 | wait 1 s, 2 s, 4 s ... between attempts | 50 failures | 15 minutes |
+| key                          | free failures | then wait between tries | blocked after |
+|------------------------------|---------------|-------------------------|---------------|
+| account (the email as typed) | 3             | 1 s, 2 s, 4 s ...       | 10, 15 min    |
+| client address               | 10            | 1 s, 2 s, 4 s ...       | 50, 15 min    |
+
+The account key is the email as typed, known or not, so throttling reveals nothing.
 
 Counters forget failures 15 minutes after the last one; a successful sign-in clears the
 account's counter (not the address's, so one valid account cannot launder an address).

@@ -109,9 +109,7 @@ async def list_users(
     return Page.from_rows(rows, request, key=lambda user: (user.email,))
 
 
-async def _managed_user(
-    session: AsyncSession, actor: Actor, action: Action, user_id: int
-) -> User:
+async def _managed_user(session: AsyncSession, actor: Actor, action: Action, user_id: int) -> User:
     """The target of a management action, after the scope, policy and role-rank rules."""
     found = await _user_with_relation(session, actor, user_id, lock=True)
     if found is None:

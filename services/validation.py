@@ -41,7 +41,9 @@ def clean_email(value: str, *, field: str = "email") -> str:
     if not candidate:
         raise ValidationError("Must not be empty", field=field, code=ErrorCode.REQUIRED)
     if len(candidate) > 254:
-        raise ValidationError("Must be at most 254 characters", field=field, code=ErrorCode.TOO_LONG)
+        raise ValidationError(
+            "Must be at most 254 characters", field=field, code=ErrorCode.TOO_LONG
+        )
     try:
         # No DNS lookup: deliverability is the mail server's business, not a form check.
         valid = validate_email(candidate, check_deliverability=False)

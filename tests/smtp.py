@@ -43,11 +43,11 @@ def free_port() -> int:
 
 
 def body(message: EmailMessage) -> str:
-    """The plain-text body, decoded."""
+    """The plain-text body, decoded, with the wire's CRLF line ends turned back into LF."""
     part = message.get_body(preferencelist=("plain",))
     assert part is not None, "the message has no text/plain part"
     content: str = part.get_content()
-    return content
+    return content.replace("\r\n", "\n")
 
 
 def links(message: EmailMessage) -> list[str]:
@@ -65,7 +65,7 @@ class _Handler:
     def __init__(self, server: SmtpServer) -> None:
         self.server = server
 
-    async def handle_RCPT(  # noqa: N802
+    async def handle_RCPT(
         self, _server: Any, _session: Any, envelope: Any, address: str, _options: Any
     ) -> str:
         if address in self.server.reject:
@@ -73,7 +73,7 @@ class _Handler:
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
-    async def handle_DATA(self, _server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+    async def handle_DATA(self, _server: Any, session: Any, envelope: Any) -> str:
         raw: bytes = envelope.original_content or envelope.content
         message = email.message_from_bytes(raw, policy=email.policy.default)
         assert isinstance(message, EmailMessage)
@@ -117,10 +117,14 @@ class SmtpServer:
     def _authenticate(
         self, _server: Any, _session: Any, _envelope: Any, _mechanism: str, data: Any
     ) -> AuthResult:
-        ok = isinstance(data, LoginPassword) and (
-            data.login.decode(),
-            data.password.decode(),
-        ) == self.credentials
+        ok = (
+            isinstance(data, LoginPassword)
+            and (
+                data.login.decode(),
+                data.password.decode(),
+            )
+            == self.credentials
+        )
         return AuthResult(success=ok, handled=False, auth_data=data if ok else None)
 
     def start(self) -> SmtpServer:
@@ -136,16 +140,16 @@ class SmtpServer:
             settings, smtp_host=HOST, smtp_port=self.port, smtp_security="none"
         )
 
-    async def wait_for(self, count: int, timeout: float = 5.0) -> list[EmailMessage]:
+    async def wait_for(self, count: int, timeout: float = 5.0) -> list[EmailMessage]:  # noqa: ASYNC109
         """Wait until at least `count` messages have arrived; return all of them."""
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout
-        while len(self.messages) < count:
-            if loop.time() > deadline:
-                raise AssertionError(
-                    f"expected {count} message(s) within {timeout}s, got {len(self.messages)}"
-                )
-            await asyncio.sleep(0.01)
+        try:
+            async with asyncio.timeout(timeout):
+                while len(self.messages) < count:  # noqa: ASYNC110 - filled by the server's thread
+                    await asyncio.sleep(0.01)
+        except TimeoutError:
+            raise AssertionError(
+                f"expected {count} message(s) within {timeout}s, got {len(self.messages)}"
+            ) from None
         return list(self.messages)
 
 

@@ -1,0 +1,60 @@
+"""Devices registered into companies. Each registration is its own row, so unregistered rows
+are the registration history; a serial number is unique among registered devices only."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, Enum, ForeignKey, Index, Integer, String, text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from models.base import Base, TimestampMixin, UTCDateTime, utcnow
+
+
+class DeviceStatus(enum.StrEnum):
+    ACTIVE = "ACTIVE"
+    SUSPENDED = "SUSPENDED"  # its period ended and no credit was available
+    UNREGISTERED = "UNREGISTERED"
+
+
+class Device(TimestampMixin, Base):
+    __tablename__ = "devices"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    serial_number: Mapped[str] = mapped_column(String(100), nullable=False)
+    name: Mapped[str] = mapped_column(String(200), nullable=False)
+    model: Mapped[str] = mapped_column(String(100), nullable=False)
+    datapoints: Mapped[int] = mapped_column(Integer, nullable=False)
+    company_id: Mapped[int] = mapped_column(
+        ForeignKey("companies.id", ondelete="RESTRICT"), nullable=False
+    )
+    account_id: Mapped[int | None] = mapped_column(
+        ForeignKey("accounts.id", ondelete="RESTRICT"), nullable=True
+    )
+    status: Mapped[DeviceStatus] = mapped_column(
+        Enum(
+            DeviceStatus, name="device_status", native_enum=False, length=20, create_constraint=True
+        )
+    )
+    registered_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
+    # The end of the period the last credit paid for; the charging job looks at it.
+    paid_until: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
+    unregistered_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    registered_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), nullable=True
+    )
+
+    __table_args__ = (
+        Index(
+            "uq_devices_registered_serial_number",
+            "serial_number",
+            unique=True,
+            sqlite_where=text("unregistered_at IS NULL"),
+            postgresql_where=text("unregistered_at IS NULL"),
+        ),
+        Index("ix_devices_company_id_status", "company_id", "status"),
+        Index("ix_devices_account_id", "account_id"),
+        Index("ix_devices_status_paid_until", "status", "paid_until"),
+        CheckConstraint("datapoints >= 0", name="datapoints_non_negative"),
+    )

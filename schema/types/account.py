@@ -1,0 +1,165 @@
+"""Accounts, licenses and applications; runtime objects are the model rows."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+import strawberry
+from strawberry.scalars import JSON
+
+from models import account as models
+from models.base import utcnow
+from schema.context import Info
+from schema.enums import (
+    AccountStatus,
+    ApplicationKind,
+    ApplicationStatus,
+    BillingUnit,
+    CardType,
+    PaymentMethod,
+    Sector,
+)
+from schema.errors import NotFoundError, ValidationError
+from schema.types.common import Node
+from schema.types.company import Company
+from services import account as service
+
+
+@strawberry.type(description="A license of the catalog.")
+class License(Node):
+    code: str
+    name: str
+    billing_unit: BillingUnit  # type: ignore[valid-type]
+    rank: int = strawberry.field(description="Starter < Professional < ... within a unit.")
+    is_custom: bool
+
+    @classmethod
+    def is_type_of(cls, obj: Any, _info: Any) -> bool:
+        return isinstance(obj, cls | models.License)
+
+
+@strawberry.type(description="A licensed subscription of a company.")
+class Account(Node):
+    name: str
+    customer_name: str
+    datapoints: int = strawberry.field(description="Contracted (datapoint licenses).")
+    meters: int
+    pods: int = strawberry.field(description="Bill management: PODs / CUPS.")
+    realtime_meters: int
+    rtc_lines: int = strawberry.field(description="Meters read through the utility's modem.")
+    sms_credits: int
+    period_months: int
+    sector: Sector  # type: ignore[valid-type]
+    payment_method: PaymentMethod  # type: ignore[valid-type]
+    card_type: CardType | None  # type: ignore[valid-type]
+    email_domain: str | None
+    comment: str | None
+    starts_at: datetime | None
+    expires_at: datetime | None
+    created_at: datetime
+
+    @classmethod
+    def is_type_of(cls, obj: Any, _info: Any) -> bool:
+        return isinstance(obj, cls | models.Account)
+
+    @strawberry.field
+    def status(self) -> AccountStatus:  # type: ignore[valid-type]
+        return service.status_of(_account(self), utcnow())
+
+    @strawberry.field
+    async def license(self, info: Info) -> License:
+        found = await info.context.loaders.license_by_id.load(_account(self).license_id)
+        assert found is not None  # a non-null foreign key
+        return found  # type: ignore[return-value]
+
+    @strawberry.field
+    async def company(self, info: Info) -> Company:
+        found = await info.context.loaders.company_by_id.load(_account(self).company_id)
+        assert found is not None
+        return found  # type: ignore[return-value]
+
+    @strawberry.field(description="Datapoints of the registered devices bound to the account.")
+    async def datapoints_used(self, info: Info) -> int:
+        return await info.context.loaders.datapoints_used_by_account_id.load(_account(self).id)
+
+    @strawberry.field(description="Contracted minus used.")
+    async def datapoints_left(self, info: Info) -> int:
+        account = _account(self)
+        used = await info.context.loaders.datapoints_used_by_account_id.load(account.id)
+        return account.datapoints - used
+
+    @strawberry.field(description="The application under review, if any.")
+    async def pending_application(self, info: Info) -> Application | None:
+        pending = _account(self).pending_application_id
+        if pending is None:
+            return None
+        return await info.context.loaders.application_by_id.load(pending)  # type: ignore[return-value]
+
+
+@strawberry.type(description="A requested change of an account, decided by the platform desk.")
+class Application(Node):
+    kind: ApplicationKind  # type: ignore[valid-type]
+    status: ApplicationStatus  # type: ignore[valid-type]
+    change: JSON = strawberry.field(description="What was asked for; keys depend on `kind`.")
+    before: JSON | None = strawberry.field(description="The account's terms when filed.")
+    requested_at: datetime
+    decided_at: datetime | None
+    reason: str | None = strawberry.field(description="Why it was rejected.")
+
+    @classmethod
+    def is_type_of(cls, obj: Any, _info: Any) -> bool:
+        return isinstance(obj, cls | models.Application)
+
+    @strawberry.field
+    async def account(self, info: Info) -> Account:
+        found = await info.context.loaders.account_by_id.load(_application(self).account_id)
+        assert found is not None
+        return found  # type: ignore[return-value]
+
+    @strawberry.field(description="The receiving account of a datapoint transfer, if visible.")
+    async def target_account(self, info: Info) -> Account | None:
+        target_id = _application(self).target_account_id
+        if target_id is None:
+            return None
+        loaders = info.context.loaders
+        target = await loaders.account_by_id.load(target_id)
+        company = await loaders.company_by_id.load(target.company_id) if target else None
+        actor = info.context.require_actor()
+        if company is None or not company.path.startswith(actor.company_path):
+            return None  # filed by someone higher up: outside this caller's tree
+        return target  # type: ignore[return-value]
+
+    @strawberry.field
+    async def company(self, info: Info) -> Company:
+        found = await info.context.loaders.company_by_id.load(_application(self).company_id)
+        assert found is not None
+        return found  # type: ignore[return-value]
+
+
+def _account(obj: object) -> models.Account:
+    assert isinstance(obj, models.Account)
+    return obj
+
+
+def _application(obj: object) -> models.Application:
+    assert isinstance(obj, models.Application)
+    return obj
+
+
+@strawberry.type
+class ApplicationPayload:
+    application: Application
+
+
+@strawberry.type
+class LicensePayload:
+    license: License
+
+
+ApplicationResult = Annotated[
+    ApplicationPayload | ValidationError | NotFoundError, strawberry.union("ApplicationResult")
+]
+LicenseCreateResult = Annotated[
+    LicensePayload | ValidationError, strawberry.union("LicenseCreateResult")
+]

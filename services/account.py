@@ -1,0 +1,389 @@
+"""Accounts: their terms and validation, scoped reads, and datapoints in use.
+
+An account's terms change only through approved applications (services/application.py).
+"""
+
+from __future__ import annotations
+
+import calendar
+import enum
+import re
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from models.account import (
+    Account,
+    AccountState,
+    BillingUnit,
+    CardType,
+    License,
+    PaymentMethod,
+    Sector,
+)
+from models.base import utcnow
+from models.company import Company
+from models.device import Device
+from policies.actor import Actor
+from policies.enforcer import Action, Relation
+from policies.scope import relation_to, visible_to
+from services.access import require
+from services.errors import ErrorCode, NotFoundError, ValidationError
+from services.pagination import Page, PageRequest, cursor_key
+from services.validation import clean_name
+
+MIN_DATAPOINTS = 20
+MAX_AMOUNT = 10_000_000  # far above any real contract; keeps integers and typos in check
+MAX_PERIOD_MONTHS = 120
+MAX_COMMENT = 2000
+RENEWAL_MONTHS = 12
+DEFAULT_PERIOD_MONTHS = 12
+SPAIN = "ES"
+_DOMAIN_LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
+
+
+class AccountStatus(enum.StrEnum):
+    """What a client sees: the stored state, with EXPIRED following from the expiry date."""
+
+    PENDING = "PENDING"
+    ACTIVE = "ACTIVE"
+    EXPIRED = "EXPIRED"
+    REJECTED = "REJECTED"
+    CANCELLED = "CANCELLED"
+
+
+def status_of(account: Account, now: datetime) -> AccountStatus:
+    if account.state is AccountState.ACTIVE and account.expires_at is not None:
+        return AccountStatus.EXPIRED if account.expires_at <= now else AccountStatus.ACTIVE
+    return AccountStatus(account.state.value)
+
+
+def status_filter(status: AccountStatus, now: datetime) -> ColumnElement[bool]:
+    active = Account.state == AccountState.ACTIVE
+    if status is AccountStatus.ACTIVE:
+        return and_(active, Account.expires_at > now)
+    if status is AccountStatus.EXPIRED:
+        return and_(active, Account.expires_at <= now)
+    return Account.state == AccountState(status.value)
+
+
+def add_months(moment: datetime, months: int) -> datetime:
+    """The same day and time `months` later (clamped to the month's last day)."""
+    index = moment.month - 1 + months
+    year, month = moment.year + index // 12, index % 12 + 1
+    day = min(moment.day, calendar.monthrange(year, month)[1])
+    return moment.replace(year=year, month=month, day=day)
+
+
+@dataclass(frozen=True)
+class AccountTerms:
+    """Everything a NEW_ACCOUNT application asks for; field names follow the GraphQL input."""
+
+    name: str
+    customer_name: str
+    license_id: int
+    sector: Sector
+    payment_method: PaymentMethod
+    card_type: CardType | None = None
+    datapoints: int = 0
+    meters: int = 0
+    pods: int = 0
+    realtime_meters: int = 0
+    rtc_lines: int = 0
+    sms_credits: int = 0
+    period_months: int = DEFAULT_PERIOD_MONTHS
+    email_domain: str | None = None
+    comment: str | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        return {key: value for key, value in asdict(self).items() if value is not None}
+
+
+def _amount(value: int, field: str, *, minimum: int = 0) -> int:
+    if value < minimum:
+        raise ValidationError(f"Must be at least {minimum}", field=field)
+    if value > MAX_AMOUNT:
+        raise ValidationError(f"Must be at most {MAX_AMOUNT}", field=field, code=ErrorCode.TOO_LONG)
+    return value
+
+
+def clean_domain(value: str | None, *, field: str = "emailDomain") -> str | None:
+    if value is None or not value.strip():
+        return None
+    domain = value.strip().lower().rstrip(".")
+    try:
+        ascii_domain = domain.encode("idna").decode("ascii")
+    except UnicodeError as exc:
+        raise ValidationError("Not a valid domain name", field=field) from exc
+    labels = ascii_domain.split(".")
+    if (
+        len(ascii_domain) > 253
+        or len(labels) < 2
+        or not all(_DOMAIN_LABEL.match(label) for label in labels)
+        or labels[-1].isdigit()
+    ):
+        raise ValidationError("Not a valid domain name, e.g. mail.example.com", field=field)
+    return domain
+
+
+def clean_comment(value: str | None) -> str | None:
+    if value is None or not value.strip():
+        return None
+    if len(value) > MAX_COMMENT:
+        raise ValidationError(
+            f"Must be at most {MAX_COMMENT} characters", field="comment", code=ErrorCode.TOO_LONG
+        )
+    return value.strip()
+
+
+def check_usage_terms(
+    *,
+    license: License,
+    company: Company,
+    datapoints: int,
+    meters: int,
+    pods: int,
+    realtime_meters: int,
+    rtc_lines: int,
+    datapoints_in_use: int = 0,
+) -> None:
+    """The amounts an account may hold under its license and company (new or changed)."""
+    if license.billing_unit is BillingUnit.DATAPOINTS:
+        if datapoints < MIN_DATAPOINTS:
+            raise ValidationError(
+                f"A datapoint license needs at least {MIN_DATAPOINTS} datapoints",
+                field="datapoints",
+            )
+        if datapoints < datapoints_in_use:
+            raise ValidationError(
+                f"{datapoints_in_use} datapoints are in use by the account's devices",
+                field="datapoints",
+            )
+        for field, value in (
+            ("meters", meters),
+            ("pods", pods),
+            ("realtimeMeters", realtime_meters),
+        ):
+            if value:
+                raise ValidationError("Only licenses billed by meters have meters", field=field)
+    else:
+        if meters < 1:
+            raise ValidationError("A meter license needs at least 1 meter", field="meters")
+        if datapoints:
+            raise ValidationError(
+                "Licenses billed by meters have no datapoint quota", field="datapoints"
+            )
+    if rtc_lines and company.country_code != SPAIN:
+        raise ValidationError("RTC lines are only available in Spain", field="rtcLines")
+
+
+def clean_terms(terms: AccountTerms, *, license: License, company: Company) -> AccountTerms:
+    """Validated and normalised terms of a new account; each failure names its field."""
+    for field, value in (
+        ("datapoints", terms.datapoints),
+        ("meters", terms.meters),
+        ("pods", terms.pods),
+        ("realtimeMeters", terms.realtime_meters),
+        ("rtcLines", terms.rtc_lines),
+        ("smsCredits", terms.sms_credits),
+    ):
+        _amount(value, field)
+    if not 1 <= terms.period_months <= MAX_PERIOD_MONTHS:
+        raise ValidationError(
+            f"Must be between 1 and {MAX_PERIOD_MONTHS} months", field="periodMonths"
+        )
+    if (terms.payment_method is PaymentMethod.CREDIT_CARD) != (terms.card_type is not None):
+        raise ValidationError(
+            "A card type is required when, and only when, paying by credit card",
+            field="cardType",
+        )
+    check_usage_terms(
+        license=license,
+        company=company,
+        datapoints=terms.datapoints,
+        meters=terms.meters,
+        pods=terms.pods,
+        realtime_meters=terms.realtime_meters,
+        rtc_lines=terms.rtc_lines,
+    )
+    return AccountTerms(
+        name=clean_name(terms.name),
+        customer_name=clean_name(terms.customer_name, field="customerName"),
+        license_id=license.id,
+        sector=terms.sector,
+        payment_method=terms.payment_method,
+        card_type=terms.card_type,
+        datapoints=terms.datapoints,
+        meters=terms.meters,
+        pods=terms.pods,
+        realtime_meters=terms.realtime_meters,
+        rtc_lines=terms.rtc_lines,
+        sms_credits=terms.sms_credits,
+        period_months=terms.period_months,
+        email_domain=clean_domain(terms.email_domain),
+        comment=clean_comment(terms.comment),
+    )
+
+
+def snapshot(account: Account) -> dict[str, Any]:
+    """The account's terms as they are, kept with an application as its "before"."""
+    return {
+        "name": account.name,
+        "customerName": account.customer_name,
+        "licenseId": account.license_id,
+        "datapoints": account.datapoints,
+        "meters": account.meters,
+        "pods": account.pods,
+        "realtimeMeters": account.realtime_meters,
+        "rtcLines": account.rtc_lines,
+        "smsCredits": account.sms_credits,
+        "periodMonths": account.period_months,
+        "state": account.state.value,
+        "startsAt": account.starts_at.isoformat() if account.starts_at else None,
+        "expiresAt": account.expires_at.isoformat() if account.expires_at else None,
+    }
+
+
+# --- reads ----------------------------------------------------------------------------
+
+
+async def account_in_scope(
+    session: AsyncSession, actor: Actor, account_id: int, *, lock: bool = False
+) -> tuple[Account, Company, Relation] | None:
+    query = (
+        select(Account, Company, relation_to(actor).label("relation"))
+        .join(Company, Company.id == Account.company_id)
+        .where(Account.id == account_id)
+    )
+    if lock:
+        query = query.with_for_update(of=Account)
+    row = (await session.execute(query)).one_or_none()
+    if row is None or row.relation is None:
+        return None
+    return row.Account, row.Company, Relation(row.relation)
+
+
+async def authorize_account(
+    session: AsyncSession,
+    actor: Actor,
+    action: Action,
+    account_id: int,
+    *,
+    field: str = "accountId",
+    lock: bool = False,
+) -> tuple[Account, Company]:
+    found = await account_in_scope(session, actor, account_id, lock=lock)
+    if found is None:
+        raise NotFoundError("Account", field=field)
+    account, company, relation = found
+    require(actor, action, relation)
+    return account, company
+
+
+async def get_account(session: AsyncSession, *, actor: Actor, account_id: int) -> Account | None:
+    found = await account_in_scope(session, actor, account_id)
+    if found is None:
+        return None
+    account, _, relation = found
+    require(actor, Action.ACCOUNT_READ, relation)
+    return account
+
+
+async def list_accounts(
+    session: AsyncSession,
+    *,
+    actor: Actor,
+    status: AccountStatus | None,
+    company_id: int | None,
+    request: PageRequest,
+) -> Page[Account]:
+    """Accounts of the actor's subtree (or of one company of it), newest first."""
+    require(actor, Action.ACCOUNT_READ, Relation.SELF)  # the role question, for every row
+    query = select(Account).join(Company, Company.id == Account.company_id).where(visible_to(actor))
+    if company_id is not None:
+        query = query.where(Account.company_id == company_id)
+    if status is not None:
+        query = query.where(status_filter(status, utcnow()))
+    after = cursor_key(request, int)
+    if after is not None:
+        query = query.where(Account.id < after[0])
+    rows = list(await session.scalars(query.order_by(Account.id.desc()).limit(request.first + 1)))
+    return Page.from_rows(rows, request, key=lambda account: (account.id,))
+
+
+async def datapoints_in_use(session: AsyncSession, ids: Sequence[int]) -> dict[int, int]:
+    """Datapoints of the registered devices bound to each account (one grouped query)."""
+    rows = await session.execute(
+        select(Device.account_id, func.coalesce(func.sum(Device.datapoints), 0))
+        .where(Device.account_id.in_(ids), Device.unregistered_at.is_(None))
+        .group_by(Device.account_id)
+    )
+    return {account_id: int(total) for account_id, total in rows if account_id is not None}
+
+
+async def accounts_by_ids(session: AsyncSession, ids: Sequence[int]) -> dict[int, Account]:
+    rows = await session.scalars(select(Account).where(Account.id.in_(ids)))
+    return {account.id: account for account in rows}
+
+
+# --- the license catalog ----------------------------------------------------------------
+
+
+async def list_licenses(session: AsyncSession) -> list[License]:
+    rows = await session.scalars(select(License).order_by(License.billing_unit, License.rank))
+    return list(rows)
+
+
+async def licenses_by_ids(session: AsyncSession, ids: Sequence[int]) -> dict[int, License]:
+    rows = await session.scalars(select(License).where(License.id.in_(ids)))
+    return {license.id: license for license in rows}
+
+
+_LICENSE_CODE = re.compile(r"^[A-Z][A-Z0-9_]{1,49}$")
+
+
+async def create_license(
+    session: AsyncSession,
+    *,
+    actor: Actor,
+    code: str,
+    name: str,
+    billing_unit: BillingUnit,
+    rank: int,
+) -> License:
+    """A custom license, added by the platform desk."""
+    # The catalog belongs to the platform: only platform staff hold license.manage at all.
+    require(actor, Action.LICENSE_MANAGE, Relation.SELF)
+    code = code.strip().upper()
+    if not _LICENSE_CODE.match(code):
+        raise ValidationError(
+            "Use 2 to 50 capital letters, digits or underscores, starting with a letter",
+            field="code",
+        )
+    if not 0 <= rank <= 1000:
+        raise ValidationError("Must be between 0 and 1000", field="rank")
+    if await session.scalar(select(License.id).where(License.code == code)):
+        raise ValidationError(
+            "A license with this code exists", field="code", code=ErrorCode.INVALID_VALUE
+        )
+    license = License(
+        code=code,
+        name=clean_name(name, max_length=100),
+        billing_unit=billing_unit,
+        rank=rank,
+        is_custom=True,
+    )
+    session.add(license)
+    await session.flush()
+    return license
+
+
+async def get_license(session: AsyncSession, license_id: int, *, field: str) -> License:
+    license = await session.get(License, license_id)
+    if license is None:
+        raise NotFoundError("License", field=field)
+    return license

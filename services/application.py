@@ -1,0 +1,553 @@
+"""Applications: every change of an account is filed, then approved or rejected by the
+platform desk. Validation runs when filed and again when approved (the account may have
+changed meanwhile); approval applies the whole change in one transaction.
+
+One pending application per account: `Account.pending_application_id` holds it, set under a
+row lock when filing and cleared when the application is decided or cancelled, for the
+subject account and for the target of a datapoint transfer alike.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from models.account import (
+    Account,
+    AccountState,
+    Application,
+    ApplicationKind,
+    ApplicationStatus,
+    BillingUnit,
+    License,
+)
+from models.base import utcnow
+from models.company import Company
+from policies.actor import Actor
+from policies.enforcer import Action, Relation
+from policies.scope import visible_to
+from services import mail
+from services.access import authorize_company, can, company_in_scope, require
+from services.account import (
+    MAX_AMOUNT,
+    RENEWAL_MONTHS,
+    AccountTerms,
+    add_months,
+    authorize_account,
+    check_usage_terms,
+    clean_terms,
+    datapoints_in_use,
+    get_license,
+    snapshot,
+)
+from services.errors import ErrorCode, ForbiddenError, NotFoundError, ValidationError
+from services.pagination import Page, PageRequest, cursor_key
+from services.recipients import superadmin_emails
+
+MAX_REASON = 2000
+
+
+@dataclass(frozen=True)
+class Extension:
+    """Amounts to add; a negative datapoint amount frees datapoints."""
+
+    datapoints: int = 0
+    meters: int = 0
+    pods: int = 0
+    realtime_meters: int = 0
+    rtc_lines: int = 0
+    sms_credits: int = 0
+
+    def as_json(self) -> dict[str, int]:
+        return {
+            "datapoints": self.datapoints,
+            "meters": self.meters,
+            "pods": self.pods,
+            "realtimeMeters": self.realtime_meters,
+            "rtcLines": self.rtc_lines,
+            "smsCredits": self.sms_credits,
+        }
+
+
+def _extension_of(change: dict[str, Any]) -> Extension:
+    return Extension(
+        datapoints=change["datapoints"],
+        meters=change["meters"],
+        pods=change["pods"],
+        realtime_meters=change["realtimeMeters"],
+        rtc_lines=change["rtcLines"],
+        sms_credits=change["smsCredits"],
+    )
+
+
+class PendingApplicationError(ValidationError):
+    def __init__(self, field: str) -> None:
+        super().__init__(
+            "The account already has an application under review",
+            field=field,
+            code=ErrorCode.APPLICATION_PENDING,
+        )
+
+
+# --- the checks, run when filed and again when approved --------------------------------
+
+
+async def _check_extension(
+    session: AsyncSession, account: Account, company: Company, extension: Extension
+) -> None:
+    license = await get_license(session, account.license_id, field="accountId")
+    after = {
+        "datapoints": account.datapoints + extension.datapoints,
+        "meters": account.meters + extension.meters,
+        "pods": account.pods + extension.pods,
+        "realtimeMeters": account.realtime_meters + extension.realtime_meters,
+        "rtcLines": account.rtc_lines + extension.rtc_lines,
+        "smsCredits": account.sms_credits + extension.sms_credits,
+    }
+    for field, total in after.items():
+        if total > MAX_AMOUNT:
+            raise ValidationError(f"The total would exceed {MAX_AMOUNT}", field=field)
+    used = (await datapoints_in_use(session, [account.id])).get(account.id, 0)
+    if license.billing_unit is BillingUnit.DATAPOINTS or extension.datapoints:
+        check_usage_terms(
+            license=license,
+            company=company,
+            datapoints=after["datapoints"],
+            meters=after["meters"],
+            pods=after["pods"],
+            realtime_meters=after["realtimeMeters"],
+            rtc_lines=after["rtcLines"],
+            datapoints_in_use=used,
+        )
+    elif extension.rtc_lines and company.country_code != "ES":
+        raise ValidationError("RTC lines are only available in Spain", field="rtcLines")
+
+
+async def _check_license_change(
+    session: AsyncSession, account: Account, company: Company, license: License
+) -> None:
+    current = await get_license(session, account.license_id, field="accountId")
+    if license.id == current.id:
+        raise ValidationError("The account already has this license", field="licenseId")
+    if license.billing_unit is not current.billing_unit:
+        raise ValidationError(
+            "Changing between datapoint and meter billing needs a new account",
+            field="licenseId",
+        )
+
+
+async def _check_transfer(
+    session: AsyncSession, source: Account, target: Account, datapoints: int
+) -> None:
+    if datapoints < 1:
+        raise ValidationError("Must be at least 1", field="datapoints")
+    if source.id == target.id:
+        raise ValidationError("Choose another account", field="targetAccountId")
+    licenses = {
+        account.id: await get_license(session, account.license_id, field="accountId")
+        for account in (source, target)
+    }
+    if any(lic.billing_unit is not BillingUnit.DATAPOINTS for lic in licenses.values()):
+        raise ValidationError("Both accounts must have datapoint licenses", field="targetAccountId")
+    used = (await datapoints_in_use(session, [source.id])).get(source.id, 0)
+    remaining = source.datapoints - datapoints
+    if remaining < 20 or remaining < used:
+        raise ValidationError(
+            f"The source account would keep {remaining} datapoints; it needs at least "
+            f"{max(20, used)}",
+            field="datapoints",
+        )
+    if target.datapoints + datapoints > MAX_AMOUNT:
+        raise ValidationError(f"The target would exceed {MAX_AMOUNT}", field="datapoints")
+
+
+def _require_open_account(account: Account, field: str) -> None:
+    if account.state is not AccountState.ACTIVE:
+        raise ValidationError(
+            "Only an approved account can be changed", field=field, code=ErrorCode.ACCOUNT_CLOSED
+        )
+    if account.pending_application_id is not None:
+        raise PendingApplicationError(field)
+
+
+async def _file(
+    session: AsyncSession,
+    actor: Actor,
+    *,
+    kind: ApplicationKind,
+    account: Account,
+    change: dict[str, Any],
+    target: Account | None = None,
+) -> Application:
+    application = Application(
+        kind=kind,
+        status=ApplicationStatus.PENDING,
+        company_id=account.company_id,
+        account_id=account.id,
+        target_account_id=target.id if target else None,
+        change=change,
+        before=None if kind is ApplicationKind.NEW_ACCOUNT else snapshot(account),
+        requested_by_id=actor.user_id,
+        requested_at=utcnow(),
+    )
+    session.add(application)
+    await session.flush()
+    for subject in (account, target):
+        if subject is not None:
+            subject.pending_application_id = application.id
+    await session.flush()
+    return application
+
+
+# --- filing -------------------------------------------------------------------------------
+
+
+async def request_new_account(
+    session: AsyncSession, *, actor: Actor, company_id: int, terms: AccountTerms
+) -> Application:
+    company = await authorize_company(
+        session, actor, Action.APPLICATION_REQUEST, company_id, field="companyId"
+    )
+    if company.archived_at is not None:
+        raise ValidationError(
+            "The company is archived", field="companyId", code=ErrorCode.COMPANY_ARCHIVED
+        )
+    license = await get_license(session, terms.license_id, field="licenseId")
+    terms = clean_terms(terms, license=license, company=company)
+    account = Account(
+        company_id=company.id,
+        name=terms.name,
+        customer_name=terms.customer_name,
+        license_id=license.id,
+        datapoints=terms.datapoints,
+        meters=terms.meters,
+        pods=terms.pods,
+        realtime_meters=terms.realtime_meters,
+        rtc_lines=terms.rtc_lines,
+        sms_credits=terms.sms_credits,
+        period_months=terms.period_months,
+        sector=terms.sector,
+        payment_method=terms.payment_method,
+        card_type=terms.card_type,
+        email_domain=terms.email_domain,
+        comment=terms.comment,
+        state=AccountState.PENDING,
+    )
+    session.add(account)
+    await session.flush()
+    change = {**terms.as_json(), "sector": terms.sector.value}
+    change["paymentMethod"] = change.pop("payment_method").value
+    return await _file(
+        session, actor, kind=ApplicationKind.NEW_ACCOUNT, account=account, change=_camel(change)
+    )
+
+
+def _camel(values: dict[str, Any]) -> dict[str, Any]:
+    def camel(name: str) -> str:
+        head, *rest = name.split("_")
+        return head + "".join(part.title() for part in rest)
+
+    return {
+        camel(key): value.value if hasattr(value, "value") else value
+        for key, value in values.items()
+    }
+
+
+async def _subject(session: AsyncSession, actor: Actor, account_id: int) -> tuple[Account, Company]:
+    account, company = await authorize_account(
+        session, actor, Action.APPLICATION_REQUEST, account_id, lock=True
+    )
+    _require_open_account(account, "accountId")
+    return account, company
+
+
+async def request_extension(
+    session: AsyncSession, *, actor: Actor, account_id: int, extension: Extension
+) -> Application:
+    account, company = await _subject(session, actor, account_id)
+    if not any(extension.as_json().values()):
+        raise ValidationError("Ask for at least one amount", field="datapoints")
+    for field, value in extension.as_json().items():
+        if field != "datapoints" and value < 0:
+            raise ValidationError("Must not be negative", field=field)
+    await _check_extension(session, account, company, extension)
+    return await _file(
+        session,
+        actor,
+        kind=ApplicationKind.EXTENSION,
+        account=account,
+        change=extension.as_json(),
+    )
+
+
+async def request_license_change(
+    session: AsyncSession, *, actor: Actor, account_id: int, license_id: int
+) -> Application:
+    account, company = await _subject(session, actor, account_id)
+    license = await get_license(session, license_id, field="licenseId")
+    await _check_license_change(session, account, company, license)
+    return await _file(
+        session,
+        actor,
+        kind=ApplicationKind.LICENSE_CHANGE,
+        account=account,
+        change={"licenseId": license.id, "licenseCode": license.code},
+    )
+
+
+async def request_renewal(session: AsyncSession, *, actor: Actor, account_id: int) -> Application:
+    account, _ = await _subject(session, actor, account_id)
+    return await _file(
+        session,
+        actor,
+        kind=ApplicationKind.RENEWAL,
+        account=account,
+        change={"months": RENEWAL_MONTHS},
+    )
+
+
+async def request_datapoint_transfer(
+    session: AsyncSession,
+    *,
+    actor: Actor,
+    account_id: int,
+    target_account_id: int,
+    datapoints: int,
+) -> Application:
+    # Lock the two accounts in id order, so two opposite transfers cannot deadlock.
+    first, second = sorted((account_id, target_account_id))
+    locked = {
+        first: await authorize_account(
+            session,
+            actor,
+            Action.APPLICATION_REQUEST,
+            first,
+            lock=True,
+            field="accountId" if first == account_id else "targetAccountId",
+        )
+    }
+    if second != first:
+        locked[second] = await authorize_account(
+            session,
+            actor,
+            Action.APPLICATION_REQUEST,
+            second,
+            lock=True,
+            field="accountId" if second == account_id else "targetAccountId",
+        )
+    source, _ = locked[account_id]
+    target, _ = locked[target_account_id]
+    _require_open_account(source, "accountId")
+    _require_open_account(target, "targetAccountId")
+    await _check_transfer(session, source, target, datapoints)
+    return await _file(
+        session,
+        actor,
+        kind=ApplicationKind.DATAPOINT_TRANSFER,
+        account=source,
+        target=target,
+        change={"datapoints": datapoints, "targetAccountId": target.id},
+    )
+
+
+# --- deciding -------------------------------------------------------------------------------
+
+
+async def _pending(
+    session: AsyncSession, actor: Actor, application_id: int, action: Action
+) -> Application:
+    application = await session.get(Application, application_id, with_for_update=True)
+    if application is None:
+        raise NotFoundError("Application")
+    await authorize_company(session, actor, action, application.company_id)
+    if application.status is not ApplicationStatus.PENDING:
+        # The loser of two simultaneous decisions ends here, after the winner committed.
+        raise ValidationError(
+            f"The application is already {application.status.value.lower()}",
+            field="id",
+            code=ErrorCode.APPLICATION_DECIDED,
+        )
+    return application
+
+
+async def _close(
+    session: AsyncSession, application: Application, status: ApplicationStatus, actor: Actor
+) -> list[Account]:
+    """Mark decided and release the accounts it held; returns them, locked."""
+    application.status = status
+    application.decided_at = utcnow()
+    if status is not ApplicationStatus.CANCELLED:
+        application.decided_by_id = actor.user_id
+    ids = sorted({application.account_id, application.target_account_id or application.account_id})
+    accounts = list(
+        await session.scalars(
+            select(Account).where(Account.id.in_(ids)).order_by(Account.id).with_for_update()
+        )
+    )
+    for account in accounts:
+        if account.pending_application_id == application.id:
+            account.pending_application_id = None
+    return accounts
+
+
+async def approve(session: AsyncSession, *, actor: Actor, application_id: int) -> Application:
+    application = await _pending(session, actor, application_id, Action.APPLICATION_DECIDE)
+    accounts = {
+        account.id: account
+        for account in await _close(session, application, ApplicationStatus.APPROVED, actor)
+    }
+    account = accounts[application.account_id]
+    company = await session.get(Company, account.company_id)
+    assert company is not None
+    now = utcnow()
+    change = application.change
+    if application.kind is ApplicationKind.NEW_ACCOUNT:
+        account.state = AccountState.ACTIVE
+        account.starts_at = now
+        account.expires_at = add_months(now, account.period_months)
+    elif application.kind is ApplicationKind.EXTENSION:
+        extension = _extension_of(change)
+        await _check_extension(session, account, company, extension)
+        account.datapoints += extension.datapoints
+        account.meters += extension.meters
+        account.pods += extension.pods
+        account.realtime_meters += extension.realtime_meters
+        account.rtc_lines += extension.rtc_lines
+        account.sms_credits += extension.sms_credits
+    elif application.kind is ApplicationKind.LICENSE_CHANGE:
+        license = await get_license(session, change["licenseId"], field="id")
+        await _check_license_change(session, account, company, license)
+        account.license_id = license.id
+    elif application.kind is ApplicationKind.RENEWAL:
+        assert account.expires_at is not None  # only approved accounts are renewed
+        account.expires_at = add_months(max(now, account.expires_at), change["months"])
+    else:
+        target = accounts[change["targetAccountId"]]
+        await _check_transfer(session, account, target, change["datapoints"])
+        account.datapoints -= change["datapoints"]
+        target.datapoints += change["datapoints"]
+    await session.flush()
+    await _mail_decision(session, application, account, company)
+    return application
+
+
+async def reject(
+    session: AsyncSession, *, actor: Actor, application_id: int, reason: str
+) -> Application:
+    cleaned = reason.strip()
+    if not cleaned:
+        raise ValidationError("Say why", field="reason", code=ErrorCode.REQUIRED)
+    if len(cleaned) > MAX_REASON:
+        raise ValidationError(
+            f"Must be at most {MAX_REASON} characters", field="reason", code=ErrorCode.TOO_LONG
+        )
+    application = await _pending(session, actor, application_id, Action.APPLICATION_DECIDE)
+    accounts = await _close(session, application, ApplicationStatus.REJECTED, actor)
+    application.reason = cleaned
+    account = next(a for a in accounts if a.id == application.account_id)
+    if application.kind is ApplicationKind.NEW_ACCOUNT:
+        account.state = AccountState.REJECTED
+    await session.flush()
+    company = await session.get(Company, account.company_id)
+    assert company is not None
+    await _mail_decision(session, application, account, company)
+    return application
+
+
+async def cancel(session: AsyncSession, *, actor: Actor, application_id: int) -> Application:
+    application = await _pending(session, actor, application_id, Action.APPLICATION_CANCEL)
+    accounts = await _close(session, application, ApplicationStatus.CANCELLED, actor)
+    if application.kind is ApplicationKind.NEW_ACCOUNT:
+        for account in accounts:
+            account.state = AccountState.CANCELLED
+    await session.flush()
+    return application
+
+
+async def _mail_decision(
+    session: AsyncSession, application: Application, account: Account, company: Company
+) -> None:
+    verdict = "approved" if application.status is ApplicationStatus.APPROVED else "rejected"
+    kind = application.kind.value.replace("_", " ").lower()
+    body = (
+        f"The {kind} application #{application.id} for the account {account.name!r} "
+        f"of {company.name} was {verdict}.\n"
+    )
+    if application.reason:
+        body += f"\nReason: {application.reason}\n"
+    if application.status is ApplicationStatus.APPROVED and account.expires_at:
+        body += f"\nThe account runs until {account.expires_at:%Y-%m-%d}.\n"
+    for address in await superadmin_emails(session, company):
+        await mail.enqueue(
+            session,
+            kind="application_decision",
+            to=address,
+            subject=f"Application {verdict}: {account.name}",
+            body=body,
+        )
+
+
+# --- reads ----------------------------------------------------------------------------------
+
+
+async def get_application(
+    session: AsyncSession, *, actor: Actor, application_id: int
+) -> Application | None:
+    """For the applicant side (application.read) or the platform desk (application.decide)."""
+    application = await session.get(Application, application_id)
+    if application is None:
+        return None
+    found = await company_in_scope(session, actor, application.company_id)
+    if found is None:
+        return None
+    _, relation = found
+    if not (
+        can(actor, Action.APPLICATION_READ, relation)
+        or can(actor, Action.APPLICATION_DECIDE, relation)
+    ):
+        raise ForbiddenError()
+    return application
+
+
+async def list_applications(
+    session: AsyncSession,
+    *,
+    actor: Actor,
+    status: ApplicationStatus | None,
+    account_id: int | None,
+    desk: bool,
+    request: PageRequest,
+) -> Page[Application]:
+    """`desk`: every company's, oldest first (the platform desk's queue); otherwise the
+    actor's subtree's (applicant side), newest first. `account_id`: one account's history."""
+    query = select(Application)
+    if desk:
+        require(actor, Action.APPLICATION_DECIDE, Relation.SELF)
+        oldest_first = True
+    else:
+        require(actor, Action.APPLICATION_READ, Relation.SELF)
+        query = query.join(Company, Company.id == Application.company_id).where(visible_to(actor))
+        oldest_first = False
+    if account_id is not None:
+        query = query.where(
+            (Application.account_id == account_id) | (Application.target_account_id == account_id)
+        )
+    if status is not None:
+        query = query.where(Application.status == status)
+    after = cursor_key(request, int)
+    if after is not None:
+        query = query.where(
+            Application.id > after[0] if oldest_first else Application.id < after[0]
+        )
+    order = Application.id.asc() if oldest_first else Application.id.desc()
+    rows = list(await session.scalars(query.order_by(order).limit(request.first + 1)))
+    return Page.from_rows(rows, request, key=lambda application: (application.id,))
+
+
+async def applications_by_ids(session: AsyncSession, ids: Sequence[int]) -> dict[int, Application]:
+    rows = await session.scalars(select(Application).where(Application.id.in_(ids)))
+    return {application.id: application for application in rows}

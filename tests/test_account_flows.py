@@ -1,0 +1,211 @@
+"""The account flows a customer-success desk runs, end to end through the API:
+create an account, extend it, free datapoints, upgrade the license, renew, reject."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from models.account import Account, License
+from models.company import Company
+from models.mail import OutboxMessage
+from models.user import Role
+from services.account import add_months
+from tests.factories import Factory
+from tests.graphql import GraphQLClient, gid
+
+APPLICATION = """
+  __typename
+  ... on ApplicationPayload {
+    application { id kind status reason change before
+      account { id status datapoints datapointsUsed datapointsLeft expiresAt
+                license { code } pendingApplication { id } } }
+  }
+  ... on Error { code field message }
+"""
+
+
+class Desk:
+    """A customer's SUPERADMIN files applications; the platform's ADMINISTRATOR decides."""
+
+    def __init__(self, client: GraphQLClient, customer_token: str, desk_token: str) -> None:
+        self.client = client
+        self.customer = customer_token
+        self.desk = desk_token
+
+    async def file(self, mutation: str, data: dict[str, Any]) -> dict[str, Any]:
+        result = await self.client(
+            f"mutation($input: {mutation[0].upper()}{mutation[1:]}Input!) "
+            f"{{ {mutation}(input: $input) {{ {APPLICATION} }} }}",
+            {"input": data},
+            token=self.customer,
+        )
+        payload: dict[str, Any] = result.data[mutation]
+        return payload
+
+    async def decide(self, verb: str, data: dict[str, Any]) -> dict[str, Any]:
+        mutation = f"application{verb.title()}"
+        result = await self.client(
+            f"mutation($input: Application{verb.title()}Input!) "
+            f"{{ {mutation}(input: $input) {{ {APPLICATION} }} }}",
+            {"input": data},
+            token=self.desk,
+        )
+        payload: dict[str, Any] = result.data[mutation]
+        return payload
+
+    async def approved(self, mutation: str, data: dict[str, Any]) -> dict[str, Any]:
+        filed = await self.file(mutation, data)
+        assert filed["__typename"] == "ApplicationPayload", filed
+        decided = await self.decide("approve", {"id": filed["application"]["id"]})
+        assert decided["__typename"] == "ApplicationPayload", decided
+        assert decided["application"]["status"] == "APPROVED"
+        account: dict[str, Any] = decided["application"]["account"]
+        return account
+
+
+async def _setup(
+    factory: Factory, client: GraphQLClient, sessionmaker: async_sessionmaker[AsyncSession]
+) -> tuple[Desk, Company, dict[str, str]]:
+    platform = await factory.company(name="Platform")
+    partner = await factory.company(platform, name="Partner")
+    customer = await factory.company(partner, name="Customer", country_code="ES")
+    desk_user = await factory.user(platform, Role.ADMINISTRATOR)
+    customer_admin = await factory.user(customer, Role.SUPERADMIN, email="boss@customer.es")
+    async with sessionmaker() as session:
+        licenses = {
+            lic.code: gid("License", lic.id) for lic in await session.scalars(select(License))
+        }
+    desk = Desk(client, factory.token(customer_admin), factory.token(desk_user))
+    return desk, customer, licenses
+
+
+def _new_account(customer: Company, licenses: dict[str, str], **overrides: Any) -> dict[str, Any]:
+    return {
+        "companyId": gid("Company", customer.id),
+        "name": "Hotel Sol energy savings",
+        "customerName": "Hotel Sol S.L.",
+        "licenseId": licenses["STARTER_DP"],
+        "datapoints": 100,
+        "sector": "HOSPITALITY",
+        "paymentMethod": "DIRECT_DEBIT",
+        "emailDomain": "hotelsol.es",
+        **overrides,
+    }
+
+
+async def test_the_license_catalog_is_seeded(
+    factory: Factory, client: GraphQLClient, sessionmaker: async_sessionmaker[AsyncSession]
+) -> None:
+    desk, _, _ = await _setup(factory, client, sessionmaker)
+    result = await client("{ licenses { code name billingUnit rank isCustom } }", token=desk.desk)
+    assert {(lic["code"], lic["billingUnit"]) for lic in result.data["licenses"]} == {
+        ("STARTER_DP", "DATAPOINTS"),
+        ("PROFESSIONAL_DP", "DATAPOINTS"),
+        ("STARTER_MTR", "METERS"),
+        ("PROFESSIONAL_MTR", "METERS"),
+    }
+
+
+async def test_create_extend_free_upgrade_and_renew(
+    factory: Factory, client: GraphQLClient, sessionmaker: async_sessionmaker[AsyncSession]
+) -> None:
+    desk, customer, licenses = await _setup(factory, client, sessionmaker)
+
+    # Create: the account is PENDING until the desk approves, then runs 12 months from approval.
+    filed = await desk.file("accountRequest", _new_account(customer, licenses))
+    assert filed["application"]["status"] == "PENDING"
+    assert filed["application"]["account"]["status"] == "PENDING"
+    before_approval = datetime.now(UTC)
+    account = await desk.approved("accountRequest", _new_account(customer, licenses, name="B"))
+    assert account["status"] == "ACTIVE"
+    expires = datetime.fromisoformat(account["expiresAt"])
+    assert add_months(before_approval, 12) <= expires <= add_months(datetime.now(UTC), 12)
+    account_id = account["id"]
+
+    # Extend by datapoints.
+    account = await desk.approved(
+        "accountExtensionRequest", {"accountId": account_id, "datapoints": 50}
+    )
+    assert (account["datapoints"], account["datapointsUsed"], account["datapointsLeft"]) == (
+        150,
+        0,
+        150,
+    )
+
+    # Free datapoints with a negative extension.
+    account = await desk.approved(
+        "accountExtensionRequest", {"accountId": account_id, "datapoints": -30}
+    )
+    assert account["datapoints"] == 120
+
+    # Upgrade Starter DP to Professional DP.
+    account = await desk.approved(
+        "accountLicenseChangeRequest",
+        {"accountId": account_id, "licenseId": licenses["PROFESSIONAL_DP"]},
+    )
+    assert account["license"]["code"] == "PROFESSIONAL_DP"
+
+    # Renew: 12 months from the later of now and the current expiry.
+    account = await desk.approved("accountRenewalRequest", {"accountId": account_id})
+    assert datetime.fromisoformat(account["expiresAt"]) == add_months(expires, 12)
+    assert account["pendingApplication"] is None
+
+    # The history shows every application with the account before it and the change asked.
+    history = await client(
+        "query($id: ID!) { applications(accountId: $id) { edges { node { kind status "
+        "before change } } } }",
+        {"id": account_id},
+        token=desk.customer,
+    )
+    kinds = [edge["node"]["kind"] for edge in history.data["applications"]["edges"]]
+    assert kinds == ["RENEWAL", "LICENSE_CHANGE", "EXTENSION", "EXTENSION", "NEW_ACCOUNT"]
+    extension = history.data["applications"]["edges"][3]["node"]
+    assert extension["before"]["datapoints"] == 100
+    assert extension["change"]["datapoints"] == 50
+
+
+async def test_renewal_of_an_expired_account_runs_from_now(
+    factory: Factory, client: GraphQLClient, sessionmaker: async_sessionmaker[AsyncSession]
+) -> None:
+    desk, customer, licenses = await _setup(factory, client, sessionmaker)
+    account = await desk.approved("accountRequest", _new_account(customer, licenses))
+    long_ago = datetime.now(UTC) - timedelta(days=40)
+    async with sessionmaker() as session, session.begin():
+        await session.execute(update(Account).values(expires_at=long_ago))
+    listed = await client(
+        "{ accounts(status: EXPIRED) { edges { node { id status } } } }", token=desk.customer
+    )
+    assert [e["node"]["id"] for e in listed.data["accounts"]["edges"]] == [account["id"]]
+
+    before = datetime.now(UTC)
+    renewed = await desk.approved("accountRenewalRequest", {"accountId": account["id"]})
+
+    assert renewed["status"] == "ACTIVE"
+    assert datetime.fromisoformat(renewed["expiresAt"]) >= add_months(before, 12)
+
+
+async def test_a_rejection_says_why_and_mails_the_applicant(
+    factory: Factory, client: GraphQLClient, sessionmaker: async_sessionmaker[AsyncSession]
+) -> None:
+    desk, customer, licenses = await _setup(factory, client, sessionmaker)
+    filed = await desk.file("accountRequest", _new_account(customer, licenses))
+
+    rejected = await desk.decide(
+        "reject", {"id": filed["application"]["id"], "reason": "Missing the signed contract"}
+    )
+
+    assert rejected["application"]["status"] == "REJECTED"
+    assert rejected["application"]["reason"] == "Missing the signed contract"
+    assert rejected["application"]["account"]["status"] == "REJECTED"
+    async with sessionmaker() as session:
+        mails = list(
+            await session.scalars(
+                select(OutboxMessage).where(OutboxMessage.kind == "application_decision")
+            )
+        )
+    assert [m.to_address for m in mails] == ["boss@customer.es"]
+    assert "Missing the signed contract" in mails[0].body_text
