@@ -17,7 +17,9 @@ from alembic.config import Config
 
 from config import ConfigError, Settings
 from models.db import begin_write, create_engine, create_sessionmaker, is_sqlite
+from services import credit, jobs
 from services.bootstrap import BootstrapResult, bootstrap
+from services.jobs import JobReport
 from services.mail_delivery import (
     Backlog,
     DeliveryReport,
@@ -67,6 +69,23 @@ async def drain_mail(settings: Settings) -> tuple[DeliveryReport, Backlog]:
         await engine.dispose()
 
 
+async def run_jobs(settings: Settings) -> JobReport:
+    engine = create_engine(settings.database_url)
+    try:
+        return await jobs.run_all(create_sessionmaker(engine), period=settings.credit_period)
+    finally:
+        await engine.dispose()
+
+
+async def check_ledger(settings: Settings) -> list[str]:
+    engine = create_engine(settings.database_url)
+    try:
+        async with create_sessionmaker(engine)() as session:
+            return await credit.check_invariants(session)
+    finally:
+        await engine.dispose()
+
+
 def report(result: BootstrapResult) -> None:
     if not result.created:
         print(f"Root company {result.company_name!r} exists; bootstrap skipped.")
@@ -83,6 +102,10 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("bootstrap", help="migrate, then create the root company and first SUPERADMIN")
     sub.add_parser("run", help="migrate, bootstrap if needed, and serve")
     sub.add_parser("mail-drain", help="migrate, then deliver every mail that is due, once")
+    sub.add_parser(
+        "jobs", help="migrate, then run the periodic jobs once (reminders, charging, purge)"
+    )
+    sub.add_parser("ledger-check", help="migrate, then check the credit ledger's invariants")
     args = parser.parse_args(argv)
     try:
         settings = Settings.from_env()
@@ -103,6 +126,14 @@ def main(argv: list[str] | None = None) -> int:
             f"Mail: {delivered.sent} sent, {delivered.failed} failed, "
             f"{backlog.waiting} remaining, {backlog.given_up} given up."
         )
+    if args.command == "jobs":
+        print(f"Jobs: {asyncio.run(run_jobs(settings))}")
+    if args.command == "ledger-check":
+        problems = asyncio.run(check_ledger(settings))
+        for problem in problems:
+            print(f"LEDGER PROBLEM: {problem}", file=sys.stderr)
+        print("Ledger: sound." if not problems else f"Ledger: {len(problems)} problem(s).")
+        return 1 if problems else 0
     if args.command == "run":
         import server
 

@@ -20,6 +20,7 @@ from models.db import create_engine, create_sessionmaker
 from schema import build_schema
 from services import passwords
 from services.access import authorizer
+from services.jobs import Scheduler
 from services.mail_delivery import MailWorker, transport_for
 from services.tokens import TokenConfig
 from web.graphql_http import GraphQLEndpoint
@@ -60,9 +61,14 @@ def create_app(settings: Settings | None = None) -> Starlette:
         else:
             worker = MailWorker(sessionmaker, transport, poll_seconds=settings.mail_poll_seconds)
             worker.start()
+        scheduler = Scheduler(
+            sessionmaker, period=settings.credit_period, interval=settings.scheduler_interval
+        )
+        scheduler.start()
         try:
             yield
         finally:
+            await scheduler.stop()
             if worker is not None:
                 await worker.stop()
             await engine.dispose()

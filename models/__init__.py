@@ -11,6 +11,7 @@ from models.account import (
 from models.auth import RefreshToken
 from models.base import Base
 from models.company import Company
+from models.credit import CreditBalance, EntryKind, IdempotencyKey, LedgerEntry
 from models.device import Device, DeviceStatus
 from models.mail import OutboxMessage
 from models.user import Invitation, LoginThrottle, PasswordResetToken, Role, User
@@ -23,9 +24,13 @@ __all__ = [
     "ApplicationStatus",
     "Base",
     "Company",
+    "CreditBalance",
     "Device",
     "DeviceStatus",
+    "EntryKind",
+    "IdempotencyKey",
     "Invitation",
+    "LedgerEntry",
     "License",
     "LoginThrottle",
     "OutboxMessage",

@@ -44,6 +44,8 @@ class Device(TimestampMixin, Base):
     registered_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL"), nullable=True
     )
+    # Days of the last paid period left unused when it was unregistered (they are lost).
+    forfeited_days: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
     __table_args__ = (
         Index(

@@ -33,3 +33,14 @@ def relation_to(actor: Actor) -> ColumnElement[str | None]:
         (visible_to(actor), literal(Relation.DESCENDANT.value)),
         else_=None,
     )
+
+
+def relation_of(actor: Actor, company: Company) -> Relation | None:
+    """The same relation for a row already loaded (by a scoped query or a loader)."""
+    if company.id == actor.company_id:
+        return Relation.SELF
+    if company.parent_id == actor.company_id:
+        return Relation.CHILD
+    if company.path.startswith(actor.company_path):
+        return Relation.DESCENDANT
+    return None

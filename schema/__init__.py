@@ -19,6 +19,8 @@ from schema.mutation import Mutation
 from schema.query import Query
 from schema.types.account import Account, Application, License
 from schema.types.company import Company
+from schema.types.credit import LedgerEntry
+from schema.types.device import Device
 from schema.types.invitation import Invitation
 from schema.types.user import User
 
@@ -35,7 +37,7 @@ def build_schema(settings: Settings | None = None) -> AppSchema:
     return AppSchema(
         query=Query,
         mutation=Mutation,
-        types=[Company, User, Invitation, Account, Application, License],
+        types=[Company, User, Invitation, Account, Application, License, Device, LedgerEntry],
         # Factories: a fresh extension per request (the caches live at module level).
         extensions=[
             ErrorContract,

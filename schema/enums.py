@@ -5,6 +5,8 @@ from __future__ import annotations
 import strawberry
 
 from models import account as account_models
+from models import credit as credit_models
+from models import device as device_models
 from models.user import Role as RoleModel
 from services import account as account_service
 from services.invitation import InvitationStatus as InvitationStatusModel
@@ -20,3 +22,5 @@ ApplicationStatus = strawberry.enum(account_models.ApplicationStatus)
 AccountStatus = strawberry.enum(
     account_service.AccountStatus, description="EXPIRED follows from the expiry date."
 )
+DeviceStatus = strawberry.enum(device_models.DeviceStatus)
+EntryKind = strawberry.enum(credit_models.EntryKind)

@@ -184,3 +184,47 @@ class LicenseCreateInput:
     name: str
     billing_unit: BillingUnit  # type: ignore[valid-type]
     rank: int
+
+
+@strawberry.input(description="Sell credits to a company (platform desk).")
+class CreditGrantInput:
+    company_id: strawberry.ID
+    amount: int = strawberry.field(description="1 to 1,000,000.")
+    reason: str = ""
+    reference: str | None = strawberry.field(default=None, description="E.g. an invoice number.")
+    idempotency_key: str | None = strawberry.field(
+        default=None, description="A retry with the same key applies once."
+    )
+
+
+@strawberry.input(description="Move credits between a company and one of its children.")
+class CreditMoveInput:
+    from_company_id: strawberry.ID
+    to_company_id: strawberry.ID
+    amount: int
+    reason: str = ""
+    idempotency_key: str | None = None
+
+
+@strawberry.input(description="Register a device; one credit pays for its first period.")
+class DeviceRegisterInput:
+    company_id: strawberry.ID
+    serial_number: str
+    name: str
+    model: str
+    datapoints: int
+    account_id: strawberry.ID | None = strawberry.field(
+        default=None, description="An account of the same company whose quota it uses."
+    )
+    idempotency_key: str | None = None
+
+
+@strawberry.input
+class DeviceRenameInput:
+    id: strawberry.ID
+    name: str
+
+
+@strawberry.input(description="Unused days of the current credit are lost.")
+class DeviceUnregisterInput:
+    id: strawberry.ID

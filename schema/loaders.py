@@ -10,9 +10,12 @@ from strawberry.dataloader import DataLoader
 
 from models.account import Account, Application, License
 from models.company import Company
+from models.device import Device
 from services import account as account_service
 from services import application as application_service
 from services import company as company_service
+from services import credit as credit_service
+from services import device as device_service
 
 V = TypeVar("V")
 D = TypeVar("D")
@@ -78,4 +81,11 @@ class Loaders:
         )
         self.application_by_id: DataLoader[int, Application | None] = _loader(
             sessionmaker, application_service.applications_by_ids, None
+        )
+        self.device_by_id: DataLoader[int, Device | None] = _loader(
+            sessionmaker, device_service.devices_by_ids, None
+        )
+        self.device_count_by_company_id = _loader(sessionmaker, device_service.count_registered, 0)
+        self.credit_balance_by_company_id = _loader(
+            sessionmaker, credit_service.balances_by_company, 0
         )

@@ -8,6 +8,8 @@ import strawberry
 
 from resolvers import account, auth, invitation, user
 from resolvers import company as company_resolvers
+from resolvers import credit as credit_resolvers
+from resolvers import device as device_resolvers
 from schema.context import Info
 from schema.errors import result_of
 from schema.inputs import (
@@ -22,7 +24,12 @@ from schema.inputs import (
     CompanyCreateInput,
     CompanyRenameInput,
     CompanySetUseParentCreditsInput,
+    CreditGrantInput,
+    CreditMoveInput,
     DatapointTransferRequestInput,
+    DeviceRegisterInput,
+    DeviceRenameInput,
+    DeviceUnregisterInput,
     InvitationAcceptInput,
     InvitationResendInput,
     InvitationRevokeInput,
@@ -63,6 +70,18 @@ from schema.types.company import (
     CompanyRenameResult,
     CompanySetUseParentCreditsResult,
 )
+from schema.types.credit import (
+    CreditGrantPayload,
+    CreditGrantResult,
+    CreditMovePayload,
+    CreditMoveResult,
+)
+from schema.types.device import (
+    DevicePayload,
+    DeviceRegisterResult,
+    DeviceRenameResult,
+    DeviceUnregisterResult,
+)
 from schema.types.invitation import (
     InvitationPayload,
     InvitationResendResult,
@@ -102,6 +121,14 @@ def _application(row: Any) -> ApplicationPayload:
 
 def _license(row: Any) -> LicensePayload:
     return LicensePayload(license=row)
+
+
+def _device(row: Any) -> DevicePayload:
+    return DevicePayload(device=row)
+
+
+def _grant(row: Any) -> CreditGrantPayload:
+    return CreditGrantPayload(entry=row)
 
 
 @strawberry.type
@@ -255,3 +282,27 @@ class Mutation:
     @strawberry.mutation(description="Add a custom license to the catalog (platform desk).")
     async def license_create(self, info: Info, input: LicenseCreateInput) -> LicenseCreateResult:
         return await result_of(account.create_license(info, input), _license)  # type: ignore[return-value]
+
+    # --- devices and credits --------------------------------------------------------------
+
+    @strawberry.mutation(description="Register a device; charges one credit to the payer.")
+    async def device_register(self, info: Info, input: DeviceRegisterInput) -> DeviceRegisterResult:
+        return await result_of(device_resolvers.register(info, input), _device)  # type: ignore[return-value]
+
+    @strawberry.mutation
+    async def device_rename(self, info: Info, input: DeviceRenameInput) -> DeviceRenameResult:
+        return await result_of(device_resolvers.rename(info, input), _device)  # type: ignore[return-value]
+
+    @strawberry.mutation(description="Unregister a device; the unused days are lost.")
+    async def device_unregister(
+        self, info: Info, input: DeviceUnregisterInput
+    ) -> DeviceUnregisterResult:
+        return await result_of(device_resolvers.unregister(info, input), _device)  # type: ignore[return-value]
+
+    @strawberry.mutation(description="Sell credits to a company (platform desk).")
+    async def credit_grant(self, info: Info, input: CreditGrantInput) -> CreditGrantResult:
+        return await result_of(credit_resolvers.grant(info, input), _grant)  # type: ignore[return-value]
+
+    @strawberry.mutation(description="Move credits between a company and one of its children.")
+    async def credit_move(self, info: Info, input: CreditMoveInput) -> CreditMoveResult:
+        return await result_of(credit_resolvers.move(info, input), CreditMovePayload.of)  # type: ignore[return-value]

@@ -2,15 +2,28 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import strawberry
 
 from resolvers import account, auth, invitation, node, user
 from resolvers import company as company_resolvers
+from resolvers import credit as credit_resolvers
+from resolvers import device as device_resolvers
 from schema.context import Info
-from schema.enums import AccountStatus, ApplicationStatus, InvitationStatus, Role
+from schema.enums import (
+    AccountStatus,
+    ApplicationStatus,
+    DeviceStatus,
+    EntryKind,
+    InvitationStatus,
+    Role,
+)
 from schema.types.account import Account, Application, License
 from schema.types.common import Connection, Node, connection
 from schema.types.company import Company
+from schema.types.credit import LedgerEntry
+from schema.types.device import Device
 from schema.types.invitation import Invitation
 from schema.types.user import User
 
@@ -169,5 +182,58 @@ class Query:
     ) -> Connection[Application]:
         page = await account.application_list(
             info, status=status, account_id=None, desk=True, first=first, after=after
+        )
+        return connection(page)
+
+    @strawberry.field(description="A device of the caller's tree; null when out of scope.")
+    async def device(self, info: Info, id: strawberry.ID) -> Device | None:
+        return await device_resolvers.device(info, id)  # type: ignore[return-value]
+
+    @strawberry.field(
+        description=(
+            "Registered devices of a company's subtree (default: the caller's), by id; "
+            "`status: UNREGISTERED` lists the registration history."
+        )
+    )
+    async def devices(
+        self,
+        info: Info,
+        company_id: strawberry.ID | None = None,
+        include_descendants: bool = True,
+        status: DeviceStatus | None = None,  # type: ignore[valid-type]
+        account_id: strawberry.ID | None = None,
+        first: int = 50,
+        after: str | None = None,
+    ) -> Connection[Device]:
+        page = await device_resolvers.devices(
+            info,
+            company_id=company_id,
+            include_descendants=include_descendants,
+            status=status,
+            account_id=account_id,
+            first=first,
+            after=after,
+        )
+        return connection(page)
+
+    @strawberry.field(description="A company's ledger, newest first (`since` inclusive).")
+    async def ledger_entries(
+        self,
+        info: Info,
+        company_id: strawberry.ID,
+        kinds: list[EntryKind] | None = None,  # type: ignore[valid-type]
+        since: datetime | None = None,
+        until: datetime | None = None,
+        first: int = 50,
+        after: str | None = None,
+    ) -> Connection[LedgerEntry]:
+        page = await credit_resolvers.entries(
+            info,
+            company_id=company_id,
+            kinds=kinds,
+            since=since,
+            until=until,
+            first=first,
+            after=after,
         )
         return connection(page)

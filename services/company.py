@@ -17,6 +17,8 @@ from policies.actor import Actor
 from policies.enforcer import Action, Relation
 from policies.scope import in_subtree, visible_to
 from services.access import authorize_company, company_in_scope, require
+from services.credit import balances_by_company
+from services.device import count_registered
 from services.errors import (
     ArchiveBlockedError,
     ArchiveBlocker,
@@ -320,6 +322,10 @@ async def archive_blockers(session: AsyncSession, company: Company) -> list[Arch
         blockers.append(ArchiveBlocker.ACTIVE_USERS)
     if (await count_children(session, [company.id])).get(company.id):
         blockers.append(ArchiveBlocker.CHILDREN)
+    if (await count_registered(session, [company.id])).get(company.id):
+        blockers.append(ArchiveBlocker.DEVICES)
+    if (await balances_by_company(session, [company.id])).get(company.id):
+        blockers.append(ArchiveBlocker.CREDITS)
     return blockers
 
 

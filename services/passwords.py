@@ -68,7 +68,10 @@ def check_password_policy(
         raise ValidationError(
             f"Must be at most {MAX_LENGTH} characters", field=field, code=ErrorCode.TOO_LONG
         )
-    words = [part for value in user_inputs for part in re.split(r"[^\w]+", value) if part]
+    # The values whole (an email as the password) and their words (its local part).
+    words = [value for value in user_inputs if value] + [
+        part for value in user_inputs for part in re.split(r"[^\w]+", value) if part
+    ]
     result = zxcvbn(password[:_ZXCVBN_PREFIX], user_inputs=words)
     if result["score"] < MIN_SCORE:
         hint = result["feedback"].get("warning") or "It is too easy to guess"

@@ -225,8 +225,11 @@ async def request_password_reset(
     answer either way, so the form cannot be used to find out who has an account."""
     if len(email) > 254:
         return
+    # Locked, so concurrent requests for one user see each other's token (one mail a minute).
     user = await session.scalar(
-        select(User).where(User.email == normalize_email(email), User.is_active.is_(True))
+        select(User)
+        .where(User.email == normalize_email(email), User.is_active.is_(True))
+        .with_for_update()
     )
     if user is None:
         return

@@ -29,17 +29,19 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from sqlalchemy import select, update
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy import inspect, select, text, update
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from models.auth import RefreshToken
-from models.base import utcnow
+from models.base import Base, utcnow
 from models.company import Company
+from models.db import begin_write
 from models.mail import OutboxMessage
 from models.user import Invitation, PasswordResetToken, Role, User
 from policies.actor import Actor
 from schema.ids import parse_id
 from services import invitation as invitation_service
+from services import user as user_service
 from tests.factories import PASSWORD, Factory
 from tests.graphql import GraphQLClient, Response, gid
 
@@ -273,7 +275,7 @@ async def mails(
 
 def token_in(body: str, base_url: str, path: str) -> str:
     """Follow the one link to `base_url + path` in a mail body: its `token` parameter."""
-    links = re.findall(re.escape(f"{base_url}{path}?") + r"\S+", body)
+    links: list[str] = re.findall(re.escape(f"{base_url}{path}?") + r"\S+", body)
     assert len(links) == 1, body
     query = parse_qs(urlsplit(links[0]).query, strict_parsing=True)
     assert list(query) == ["token"], links[0]
@@ -330,15 +332,24 @@ async def expire_invitation(
         await session.commit()
 
 
+SNAPSHOT_MODELS: tuple[type[Base], ...] = (
+    User,
+    Invitation,
+    OutboxMessage,
+    PasswordResetToken,
+    RefreshToken,
+)
+
+
 async def snapshot(sessionmaker: async_sessionmaker[AsyncSession]) -> list[tuple[Any, ...]]:
     """Every row, every column, of what these operations may write: equal snapshots mean
     nothing was written."""
     rows: list[tuple[Any, ...]] = []
     async with sessionmaker() as session:
-        for model in (User, Invitation, OutboxMessage, PasswordResetToken, RefreshToken):
-            table = model.__table__
-            result = await session.execute(select(table).order_by(*table.primary_key.columns))
-            rows.extend((table.name, *row) for row in result)
+        for model in SNAPSHOT_MODELS:
+            mapper = inspect(model)
+            result = await session.execute(select(model.__table__).order_by(*mapper.primary_key))
+            rows.extend((model.__tablename__, *row) for row in result)
     return rows
 
 
@@ -358,6 +369,30 @@ def actor_of(user: User, company: Company) -> Actor:
         role=user.role,
         is_platform=company.parent_id is None,
     )
+
+
+async def blocked_or_done(engine: AsyncEngine, task: asyncio.Task[Any]) -> None:
+    """Wait until `task` has finished or waits for a lock held by another transaction.
+
+    PostgreSQL shows lock waits in pg_stat_activity. SQLite does not: there the request
+    queues for the write lock at its BEGIN IMMEDIATE, and a short pause lets it get there.
+    """
+    if engine.dialect.name != "postgresql":
+        await asyncio.sleep(0.3)
+        return
+    for _ in range(200):
+        if task.done():
+            return
+        async with engine.connect() as conn:
+            waiting = await conn.scalar(
+                text(
+                    "SELECT count(*) FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND wait_event_type = 'Lock'"
+                )
+            )
+        if waiting:
+            return
+        await asyncio.sleep(0.02)
 
 
 # --- userInvite ----------------------------------------------------------------------
@@ -695,26 +730,39 @@ async def test_an_expired_invitation_does_not_block_a_new_one(
     assert payload["user"]["company"]["id"] == cid(world.north)
 
 
-async def test_two_concurrent_invitations_of_one_address(
+async def test_an_invitation_racing_another_for_the_same_address(
     client: GraphQLClient,
     factory: Factory,
     world: World,
+    session: AsyncSession,
     sessionmaker: async_sessionmaker[AsyncSession],
+    engine: AsyncEngine,
 ) -> None:
-    # given two administrators' requests for the same address at the same moment
-    token = factory.token(world.admin)
-    data = {"companyId": cid(world.customer), "email": INVITEE, "role": "USER"}
-    responses = await asyncio.gather(
-        client(INVITE, {"input": data}, token=token),
-        client(INVITE, {"input": {**data, "companyId": cid(world.north)}}, token=token),
+    # given an invitation of the address being written, its transaction not yet committed
+    await begin_write(session)
+    await invitation_service.invite_user(
+        session,
+        actor=actor_of(world.admin, world.customer),
+        company_id=world.customer.id,
+        email=INVITEE,
+        role=Role.USER,
+        config=invitation_service.InvitationMail(
+            app_base_url="https://fleet.example", ttl=timedelta(days=7)
+        ),
     )
-    # then one wins, the other is told the address has a pending invitation (no crash)
-    results = sorted((r.data["userInvite"] for r in responses), key=lambda r: r["__typename"])
-    assert [r["__typename"] for r in results] == ["ConflictError", "InvitationPayload"]
-    assert without_message(results[0]) == error("INVITATION_PENDING", "email", "ConflictError")
+    # when another request invites the same address meanwhile, and the first one commits
+    data = {"companyId": cid(world.north), "email": INVITEE, "role": "USER"}
+    racing = asyncio.create_task(client(INVITE, {"input": data}, token=factory.token(world.admin)))
+    await blocked_or_done(engine, racing)
+    await session.commit()
+    response = await racing
+    # then the second is told the address has a pending invitation (not a server error)
+    assert response.errors == [], response.body
+    result = response.data["userInvite"]
+    assert without_message(result) == error("INVITATION_PENDING", "email", "ConflictError")
     # and one invitation, with one mail, exists
-    async with sessionmaker() as session:
-        assert len(list(await session.scalars(select(Invitation)))) == 1
+    async with sessionmaker() as other:
+        assert len(list(await other.scalars(select(Invitation)))) == 1
     assert len(await mails(sessionmaker)) == 1
 
 
@@ -1413,14 +1461,27 @@ async def test_reset_request_mails_at_most_once_a_minute(
     assert [m.kind for m in await mails(sessionmaker)] == ["password_reset", "password_reset"]
 
 
-async def test_concurrent_reset_requests_mail_once(
+async def test_a_reset_request_racing_another_mails_once(
     client: GraphQLClient,
     world: World,
+    session: AsyncSession,
     sessionmaker: async_sessionmaker[AsyncSession],
+    engine: AsyncEngine,
 ) -> None:
-    # when a reset is asked for five times at the same moment
-    await asyncio.gather(*(request_reset(client, world.admin.email) for _ in range(5)))
-    # then one mail is written, not five
+    # given a reset request being written, its transaction not yet committed
+    await begin_write(session)
+    await user_service.request_password_reset(
+        session,
+        email=world.admin.email,
+        app_base_url=client.settings.app_base_url,
+        ttl=timedelta(hours=1),
+    )
+    # when another one comes in meanwhile, and the first one commits
+    racing = asyncio.create_task(request_reset(client, world.admin.email))
+    await blocked_or_done(engine, racing)
+    await session.commit()
+    await racing
+    # then one mail is written, not two
     assert [m.kind for m in await mails(sessionmaker)] == ["password_reset"]
 
 

@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 import cli
-from config import Settings
+from config import ConfigError, Settings
 from models.base import utcnow
 from models.db import begin_write, create_engine, create_sessionmaker
 from models.mail import OutboxMessage
@@ -348,6 +348,15 @@ def test_the_transport_follows_the_settings() -> None:
     assert (transport.host, transport.port, transport.security) == ("smtp.example.com", 465, "tls")
     assert (transport.username, transport.password) == ("fleet", "secret")
     assert transport.sender == development.mail_from
+
+
+def test_mail_poll_seconds_comes_from_the_environment() -> None:
+    environment = {"JWT_SECRET_KEY": "k" * 32}
+    assert Settings.from_env(environment).mail_poll_seconds == 5
+    assert Settings.from_env({**environment, "MAIL_POLL_SECONDS": "0.5"}).mail_poll_seconds == 0.5
+    for wrong in ("0", "-1", "soon"):
+        with pytest.raises(ConfigError, match="MAIL_POLL_SECONDS"):
+            Settings.from_env({**environment, "MAIL_POLL_SECONDS": wrong})
 
 
 def outbox_message(to: str = "ana@example.com") -> OutboxMessage:

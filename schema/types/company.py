@@ -9,6 +9,7 @@ import strawberry
 
 from models import company as models
 from resolvers import company as resolve
+from resolvers import credit as credit_resolvers
 from schema.context import Info
 from schema.errors import ArchiveBlockedError, NotFoundError, ValidationError
 from schema.types.common import Connection, Node, connection
@@ -77,6 +78,17 @@ class Company(Node):
         )
         return connection(page)
 
+    # Nullable: a caller whose role may not read credits gets null and a FORBIDDEN error
+    # for this field, not a hole in the list that holds the company.
+    @strawberry.field(description="Credits available (ADMINISTRATOR and above).")
+    async def credit_balance(self, info: Info) -> int | None:
+        return await credit_resolvers.balance(info, _model(self))
+
+    @strawberry.field(description="Where its device charges are paid from.")
+    async def credit_payer(self, info: Info) -> CreditPayer | None:
+        payer = await credit_resolvers.payer(info, _model(self))
+        return CreditPayer(levels_up=payer.levels_up, payer=payer.company)
+
     @strawberry.field
     def counts(self) -> CompanyCounts:
         return CompanyCounts(company_id=_model(self).id)
@@ -103,6 +115,25 @@ class CompanyCounts:
     @strawberry.field(description="Active users of this company itself.")
     async def users(self, info: Info) -> int:
         return await info.context.loaders.active_user_count_by_company_id.load(self.company_id)
+
+    @strawberry.field(description="Registered devices of this company itself.")
+    async def devices(self, info: Info) -> int:
+        return await info.context.loaders.device_count_by_company_id.load(self.company_id)
+
+
+@strawberry.type(description="Who pays this company's device charges.")
+class CreditPayer:
+    levels_up: int = strawberry.field(
+        description="0: the company itself; 1: its parent (useParentCredits); and so on."
+    )
+    payer: strawberry.Private[models.Company]
+
+    @strawberry.field(description="The paying company; null when above the caller's tree.")
+    def company(self, info: Info) -> Company | None:
+        actor = info.context.require_actor()
+        if not self.payer.path.startswith(actor.company_path):
+            return None
+        return self.payer  # type: ignore[return-value]
 
 
 @strawberry.type

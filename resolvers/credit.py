@@ -1,0 +1,92 @@
+"""Credit resolvers: balances, the ledger, who pays, grants and moves."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from models.company import Company
+from models.credit import EntryKind, LedgerEntry
+from policies.enforcer import Action
+from policies.scope import relation_of
+from resolvers.company import page_request
+from resolvers.session import reading, transaction
+from schema.context import Info
+from schema.ids import decode_id
+from schema.inputs import CreditGrantInput, CreditMoveInput
+from services import credit as service
+from services.access import require
+from services.errors import NotFoundError
+from services.pagination import Page
+
+
+def _check_read(info: Info, company: Company) -> None:
+    actor = info.context.require_actor()
+    relation = relation_of(actor, company)
+    if relation is None:
+        raise NotFoundError("Company")
+    require(actor, Action.CREDIT_READ, relation)
+
+
+async def balance(info: Info, company: Company) -> int:
+    _check_read(info, company)
+    return await info.context.loaders.credit_balance_by_company_id.load(company.id)
+
+
+async def payer(info: Info, company: Company) -> service.Payer:
+    _check_read(info, company)
+    async with reading(info) as session:
+        return await service.payer_of(session, company)
+
+
+async def entries(
+    info: Info,
+    *,
+    company_id: str,
+    kinds: list[EntryKind] | None,
+    since: datetime | None,
+    until: datetime | None,
+    first: int,
+    after: str | None,
+) -> Page[LedgerEntry]:
+    actor = info.context.require_actor()
+    request = page_request(info, first, after)
+    company = decode_id(company_id, "Company", field="companyId")
+    async with reading(info) as session:
+        return await service.list_entries(
+            session,
+            actor=actor,
+            company_id=company,
+            filters=service.EntryFilter(kinds=kinds or (), since=since, until=until),
+            request=request,
+        )
+
+
+async def grant(info: Info, data: CreditGrantInput) -> LedgerEntry:
+    actor = info.context.require_actor()
+    company_id = decode_id(data.company_id, "Company", field="companyId")
+    async with transaction(info) as session:
+        return await service.grant_credits(
+            session,
+            actor=actor,
+            company_id=company_id,
+            amount=data.amount,
+            reason=data.reason,
+            reference=data.reference,
+            idempotency_key=data.idempotency_key,
+        )
+
+
+async def move(info: Info, data: CreditMoveInput) -> service.Transfer:
+    actor = info.context.require_actor()
+    source = decode_id(data.from_company_id, "Company", field="fromCompanyId")
+    target = decode_id(data.to_company_id, "Company", field="toCompanyId")
+    async with transaction(info) as session:
+        return await service.move_credits(
+            session,
+            actor=actor,
+            source_id=source,
+            target_id=target,
+            amount=data.amount,
+            reason=data.reason,
+            idempotency_key=data.idempotency_key,
+        )

@@ -1,0 +1,78 @@
+"""Ledger entries and credit payloads; runtime objects are `models.LedgerEntry` rows."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+import strawberry
+
+from models import credit as models
+from schema.context import Info
+from schema.enums import EntryKind
+from schema.errors import NotFoundError, ValidationError
+from schema.types.common import Node
+from schema.types.company import Company
+from schema.types.device import Device
+from services.credit import Transfer
+
+
+@strawberry.type(description="An immutable ledger entry; a move is two sharing `transferId`.")
+class LedgerEntry(Node):
+    kind: EntryKind  # type: ignore[valid-type]
+    amount: int = strawberry.field(description="Signed: positive in, negative out.")
+    balance_after: int
+    created_at: datetime
+    reason: str
+    reference: str | None
+    transfer_id: str | None
+
+    @classmethod
+    def is_type_of(cls, obj: Any, _info: Any) -> bool:
+        return isinstance(obj, cls | models.LedgerEntry)
+
+    @strawberry.field
+    async def company(self, info: Info) -> Company:
+        found = await info.context.loaders.company_by_id.load(_entry(self).company_id)
+        assert found is not None
+        return found  # type: ignore[return-value]
+
+    @strawberry.field(description="The device a CHARGE paid for.")
+    async def device(self, info: Info) -> Device | None:
+        device_id = _entry(self).device_id
+        if device_id is None:
+            return None
+        return await info.context.loaders.device_by_id.load(device_id)  # type: ignore[return-value]
+
+
+def _entry(obj: object) -> models.LedgerEntry:
+    assert isinstance(obj, models.LedgerEntry)
+    return obj
+
+
+@strawberry.type
+class CreditGrantPayload:
+    entry: LedgerEntry
+
+
+@strawberry.type
+class CreditMovePayload:
+    transfer_id: str
+    out_entry: LedgerEntry
+    in_entry: LedgerEntry
+
+    @classmethod
+    def of(cls, transfer: Transfer) -> CreditMovePayload:
+        return cls(
+            transfer_id=transfer.transfer_id,
+            out_entry=transfer.out_entry,  # type: ignore[arg-type]
+            in_entry=transfer.in_entry,  # type: ignore[arg-type]
+        )
+
+
+CreditGrantResult = Annotated[
+    CreditGrantPayload | ValidationError | NotFoundError, strawberry.union("CreditGrantResult")
+]
+CreditMoveResult = Annotated[
+    CreditMovePayload | ValidationError | NotFoundError, strawberry.union("CreditMoveResult")
+]

@@ -1,0 +1,365 @@
+"""The credit ledger: grants, moves between parent and child, charges, and who pays.
+
+Invariants (checked by `check_invariants`, and by `cli.py ledger-check` on a live database):
+- every balance is non-negative (a CHECK constraint) and equals the sum of its entries;
+- the sum of all balances equals credits granted minus credits charged (moves net to zero).
+
+Balance rows are locked before they change, always in ascending company id, so two
+operations touching the same balances cannot deadlock.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from models.base import utcnow
+from models.company import Company, ancestor_paths
+from models.credit import CreditBalance, EntryKind, LedgerEntry
+from policies.actor import Actor
+from policies.enforcer import Action
+from services import idempotency
+from services.access import authorize_company
+from services.errors import ErrorCode, NotFoundError, ValidationError
+from services.pagination import Page, PageRequest, cursor_key
+
+MAX_AMOUNT = 1_000_000
+MAX_REASON = 500
+
+
+class InsufficientCreditsError(ValidationError):
+    def __init__(self, *, field: str = "amount", available: int) -> None:
+        super().__init__(
+            f"Not enough credits: {available} available",
+            field=field,
+            code=ErrorCode.INSUFFICIENT_CREDITS,
+        )
+
+
+def _clean_amount(amount: int) -> int:
+    if amount < 1:
+        raise ValidationError("Must be at least 1", field="amount")
+    if amount > MAX_AMOUNT:
+        raise ValidationError(
+            f"Must be at most {MAX_AMOUNT}", field="amount", code=ErrorCode.TOO_LONG
+        )
+    return amount
+
+
+def _clean_reason(reason: str) -> str:
+    reason = reason.strip()
+    if len(reason) > MAX_REASON:
+        raise ValidationError(
+            f"Must be at most {MAX_REASON} characters", field="reason", code=ErrorCode.TOO_LONG
+        )
+    return reason
+
+
+async def lock_balances(
+    session: AsyncSession, company_ids: Sequence[int]
+) -> dict[int, CreditBalance]:
+    """The balance rows of these companies, created if missing, locked in id order."""
+    ids = sorted(set(company_ids))
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    await session.execute(
+        insert(CreditBalance)
+        .values([{"company_id": cid, "balance": 0, "updated_at": utcnow()} for cid in ids])
+        .on_conflict_do_nothing(index_elements=["company_id"])
+    )
+    rows = await session.scalars(
+        select(CreditBalance)
+        .where(CreditBalance.company_id.in_(ids))
+        .order_by(CreditBalance.company_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    return {row.company_id: row for row in rows}
+
+
+async def post(
+    session: AsyncSession,
+    balance: CreditBalance,
+    *,
+    kind: EntryKind,
+    amount: int,
+    actor_id: int | None,
+    now: datetime,
+    reason: str = "",
+    reference: str | None = None,
+    device_id: int | None = None,
+    transfer_id: str | None = None,
+) -> LedgerEntry:
+    """Change a locked balance and append the entry that explains it."""
+    if balance.balance + amount < 0:
+        raise InsufficientCreditsError(available=balance.balance)
+    balance.balance += amount
+    balance.updated_at = now
+    entry = LedgerEntry(
+        company_id=balance.company_id,
+        kind=kind,
+        amount=amount,
+        balance_after=balance.balance,
+        actor_id=actor_id,
+        created_at=now,
+        reason=reason,
+        reference=reference,
+        device_id=device_id,
+        transfer_id=transfer_id,
+    )
+    session.add(entry)
+    await session.flush()
+    return entry
+
+
+async def grant_credits(
+    session: AsyncSession,
+    *,
+    actor: Actor,
+    company_id: int,
+    amount: int,
+    reason: str = "",
+    reference: str | None = None,
+    idempotency_key: str | None = None,
+) -> LedgerEntry:
+    """Sell credits to a company: they come from the platform's issuing account."""
+    await authorize_company(session, actor, Action.CREDIT_GRANT, company_id, field="companyId")
+    amount, reason = _clean_amount(amount), _clean_reason(reason)
+    claim = await idempotency.claim(
+        session,
+        user_id=actor.user_id,
+        key=idempotency_key,
+        operation="credit.grant",
+        request={"company": company_id, "amount": amount, "reason": reason, "ref": reference},
+    )
+    if claim.previous is not None:
+        return await _entry(session, claim.previous["entryId"])
+    now = utcnow()
+    balances = await lock_balances(session, [company_id])
+    entry = await post(
+        session,
+        balances[company_id],
+        kind=EntryKind.GRANT,
+        amount=amount,
+        actor_id=actor.user_id,
+        now=now,
+        reason=reason,
+        reference=reference,
+    )
+    idempotency.record(claim, {"entryId": entry.id})
+    return entry
+
+
+@dataclass(frozen=True)
+class Transfer:
+    transfer_id: str
+    out_entry: LedgerEntry
+    in_entry: LedgerEntry
+
+
+async def move_credits(
+    session: AsyncSession,
+    *,
+    actor: Actor,
+    source_id: int,
+    target_id: int,
+    amount: int,
+    reason: str = "",
+    idempotency_key: str | None = None,
+) -> Transfer:
+    """Between a company and one of its children, either way; both in the actor's scope."""
+    source = await authorize_company(
+        session, actor, Action.CREDIT_MOVE, source_id, field="fromCompanyId"
+    )
+    target = await authorize_company(
+        session, actor, Action.CREDIT_MOVE, target_id, field="toCompanyId"
+    )
+    if source.parent_id != target.id and target.parent_id != source.id:
+        raise ValidationError(
+            "Credits move only between a company and one of its children",
+            field="toCompanyId",
+            code=ErrorCode.NOT_PARENT_AND_CHILD,
+        )
+    amount, reason = _clean_amount(amount), _clean_reason(reason)
+    claim = await idempotency.claim(
+        session,
+        user_id=actor.user_id,
+        key=idempotency_key,
+        operation="credit.move",
+        request={"from": source_id, "to": target_id, "amount": amount, "reason": reason},
+    )
+    if claim.previous is not None:
+        return Transfer(
+            transfer_id=claim.previous["transferId"],
+            out_entry=await _entry(session, claim.previous["outEntryId"]),
+            in_entry=await _entry(session, claim.previous["inEntryId"]),
+        )
+    now = utcnow()
+    transfer_id = uuid.uuid4().hex
+    balances = await lock_balances(session, [source_id, target_id])
+    out_entry = await post(
+        session,
+        balances[source_id],
+        kind=EntryKind.MOVE_OUT,
+        amount=-amount,
+        actor_id=actor.user_id,
+        now=now,
+        reason=reason,
+        transfer_id=transfer_id,
+    )
+    in_entry = await post(
+        session,
+        balances[target_id],
+        kind=EntryKind.MOVE_IN,
+        amount=amount,
+        actor_id=actor.user_id,
+        now=now,
+        reason=reason,
+        transfer_id=transfer_id,
+    )
+    idempotency.record(
+        claim, {"transferId": transfer_id, "outEntryId": out_entry.id, "inEntryId": in_entry.id}
+    )
+    return Transfer(transfer_id=transfer_id, out_entry=out_entry, in_entry=in_entry)
+
+
+async def _entry(session: AsyncSession, entry_id: int) -> LedgerEntry:
+    entry = await session.get(LedgerEntry, entry_id)
+    assert entry is not None  # entries are never deleted
+    return entry
+
+
+# --- who pays ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Payer:
+    company: Company
+    levels_up: int  # 0: the company pays itself
+
+
+async def payer_of(session: AsyncSession, company: Company) -> Payer:
+    """The company, or up the chain while `useParentCredits` is set (one query)."""
+    if not company.use_parent_credits:
+        return Payer(company, 0)
+    rows = await session.scalars(
+        select(Company).where(Company.path.in_(ancestor_paths(company.path)))
+    )
+    by_id = {row.id: row for row in rows}
+    current, levels = company, 0
+    while current.use_parent_credits and current.parent_id in by_id:
+        current, levels = by_id[current.parent_id], levels + 1
+    return Payer(current, levels)
+
+
+# --- reads ----------------------------------------------------------------------------
+
+
+async def balances_by_company(session: AsyncSession, ids: Sequence[int]) -> dict[int, int]:
+    rows = await session.execute(
+        select(CreditBalance.company_id, CreditBalance.balance).where(
+            CreditBalance.company_id.in_(ids)
+        )
+    )
+    return {company_id: balance for company_id, balance in rows}
+
+
+async def get_entry(session: AsyncSession, *, actor: Actor, entry_id: int) -> LedgerEntry | None:
+    entry = await session.get(LedgerEntry, entry_id)
+    if entry is None:
+        return None
+    try:
+        await authorize_company(session, actor, Action.CREDIT_READ, entry.company_id)
+    except NotFoundError:
+        return None
+    return entry
+
+
+@dataclass(frozen=True)
+class EntryFilter:
+    kinds: Sequence[EntryKind] = ()
+    since: datetime | None = None
+    until: datetime | None = None
+
+
+async def list_entries(
+    session: AsyncSession,
+    *,
+    actor: Actor,
+    company_id: int,
+    filters: EntryFilter,
+    request: PageRequest,
+) -> Page[LedgerEntry]:
+    """A company's ledger, newest first; keyset on the id, so page 1,000 costs what page 1
+    does (the (company_id, id) index serves both)."""
+    await authorize_company(session, actor, Action.CREDIT_READ, company_id, field="companyId")
+    query = select(LedgerEntry).where(LedgerEntry.company_id == company_id)
+    if filters.kinds:
+        query = query.where(LedgerEntry.kind.in_(filters.kinds))
+    if filters.since is not None:
+        query = query.where(LedgerEntry.created_at >= filters.since)
+    if filters.until is not None:
+        query = query.where(LedgerEntry.created_at < filters.until)
+    after = cursor_key(request, int)
+    if after is not None:
+        query = query.where(LedgerEntry.id < after[0])
+    rows = list(
+        await session.scalars(query.order_by(LedgerEntry.id.desc()).limit(request.first + 1))
+    )
+    return Page.from_rows(rows, request, key=lambda entry: (entry.id,))
+
+
+# --- invariants --------------------------------------------------------------------------
+
+
+async def check_invariants(session: AsyncSession) -> list[str]:
+    """Problems found, empty when the ledger is sound."""
+    problems: list[str] = []
+    sums = (
+        select(LedgerEntry.company_id, func.sum(LedgerEntry.amount).label("total"))
+        .group_by(LedgerEntry.company_id)
+        .subquery()
+    )
+    mismatches = await session.execute(
+        select(CreditBalance.company_id, CreditBalance.balance, sums.c.total)
+        .outerjoin(sums, sums.c.company_id == CreditBalance.company_id)
+        .where(CreditBalance.balance != func.coalesce(sums.c.total, 0))
+    )
+    for company_id, balance, total in mismatches:
+        problems.append(f"company {company_id}: balance {balance} but entries sum to {total or 0}")
+    orphans = await session.execute(
+        select(sums.c.company_id, sums.c.total)
+        .outerjoin(CreditBalance, CreditBalance.company_id == sums.c.company_id)
+        .where(CreditBalance.company_id.is_(None))
+    )
+    for company_id, total in orphans:
+        problems.append(f"company {company_id}: entries sum to {total} but it has no balance")
+    total_balance = await session.scalar(select(func.coalesce(func.sum(CreditBalance.balance), 0)))
+    granted = await session.scalar(
+        select(func.coalesce(func.sum(LedgerEntry.amount), 0)).where(
+            LedgerEntry.kind == EntryKind.GRANT
+        )
+    )
+    charged = await session.scalar(
+        select(func.coalesce(-func.sum(LedgerEntry.amount), 0)).where(
+            LedgerEntry.kind == EntryKind.CHARGE
+        )
+    )
+    if total_balance != (granted or 0) - (charged or 0):
+        problems.append(
+            f"balances sum to {total_balance}, but {granted} were granted and {charged} charged"
+        )
+    unbalanced = await session.execute(
+        select(LedgerEntry.transfer_id, func.sum(LedgerEntry.amount))
+        .where(LedgerEntry.transfer_id.is_not(None))
+        .group_by(LedgerEntry.transfer_id)
+        .having(func.sum(LedgerEntry.amount) != 0)
+    )
+    for transfer_id, total in unbalanced:
+        problems.append(f"transfer {transfer_id}: its two entries sum to {total}, not 0")
+    return problems

@@ -1,0 +1,367 @@
+"""Devices: registration (one credit per period), renaming, unregistration, charging.
+
+There is no move between companies: a device is unregistered (the unused days of its
+current credit are lost, and its row says how many) and registered again elsewhere.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from models.account import Account, AccountState, BillingUnit, License
+from models.base import utcnow
+from models.company import Company
+from models.credit import EntryKind
+from models.device import Device, DeviceStatus
+from policies.actor import Actor
+from policies.enforcer import Action, Relation
+from policies.scope import in_subtree, relation_to
+from services import credit, idempotency
+from services.access import authorize_company, require
+from services.credit import InsufficientCreditsError
+from services.errors import ConflictError, ErrorCode, NotFoundError, ValidationError
+from services.pagination import Page, PageRequest, cursor_key
+from services.validation import clean_name
+
+MAX_DATAPOINTS = 100_000
+_SERIAL = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:/-]{0,99}$")
+
+
+@dataclass(frozen=True)
+class DeviceSpec:
+    serial_number: str
+    name: str
+    model: str
+    datapoints: int
+    account_id: int | None = None
+
+
+def _clean_spec(spec: DeviceSpec) -> DeviceSpec:
+    serial = spec.serial_number.strip()
+    if not _SERIAL.match(serial):
+        raise ValidationError(
+            "Use 1 to 100 letters, digits or . _ : / -, starting with a letter or digit",
+            field="serialNumber",
+        )
+    if not 0 <= spec.datapoints <= MAX_DATAPOINTS:
+        raise ValidationError(f"Must be between 0 and {MAX_DATAPOINTS}", field="datapoints")
+    return DeviceSpec(
+        serial_number=serial,
+        name=clean_name(spec.name),
+        model=clean_name(spec.model, field="model", max_length=100),
+        datapoints=spec.datapoints,
+        account_id=spec.account_id,
+    )
+
+
+async def _check_account(
+    session: AsyncSession, company: Company, account_id: int, datapoints: int, now: datetime
+) -> Account:
+    """The account may take the device: same company, running, datapoint quota not short."""
+    account = await session.get(Account, account_id, with_for_update=True)
+    if account is None or account.company_id != company.id:
+        raise NotFoundError("Account", field="accountId")
+    if account.state is not AccountState.ACTIVE or (
+        account.expires_at is not None and account.expires_at <= now
+    ):
+        raise ValidationError(
+            "The account is not active: no new device can be bound to it",
+            field="accountId",
+            code=ErrorCode.ACCOUNT_EXPIRED,
+        )
+    unit = await session.scalar(
+        select(License.billing_unit).where(License.id == account.license_id)
+    )
+    if unit is not BillingUnit.DATAPOINTS:
+        raise ValidationError(
+            "Only accounts with a datapoint license take devices", field="accountId"
+        )
+    used = await session.scalar(
+        select(func.coalesce(func.sum(Device.datapoints), 0)).where(
+            Device.account_id == account.id, Device.unregistered_at.is_(None)
+        )
+    )
+    left = account.datapoints - int(used or 0)
+    if datapoints > left:
+        raise ValidationError(
+            f"The account has {left} datapoints left; the device needs {datapoints}",
+            field="datapoints",
+            code=ErrorCode.QUOTA_EXCEEDED,
+        )
+    return account
+
+
+async def register_device(
+    session: AsyncSession,
+    *,
+    actor: Actor,
+    company_id: int,
+    spec: DeviceSpec,
+    period: timedelta,
+    idempotency_key: str | None = None,
+) -> Device:
+    company = await authorize_company(
+        session, actor, Action.DEVICE_REGISTER, company_id, field="companyId"
+    )
+    if company.archived_at is not None:
+        raise ValidationError(
+            "The company is archived", field="companyId", code=ErrorCode.COMPANY_ARCHIVED
+        )
+    spec = _clean_spec(spec)
+    claim = await idempotency.claim(
+        session,
+        user_id=actor.user_id,
+        key=idempotency_key,
+        operation="device.register",
+        request={"company": company.id, **spec.__dict__},
+    )
+    if claim.previous is not None:
+        device = await session.get(Device, claim.previous["deviceId"])
+        assert device is not None  # devices are never deleted
+        return device
+    await _check_serial_free(session, spec.serial_number)
+    now = utcnow()
+    if spec.account_id is not None:
+        await _check_account(session, company, spec.account_id, spec.datapoints, now)
+    payer = await credit.payer_of(session, company)
+    balance = (await credit.lock_balances(session, [payer.company.id]))[payer.company.id]
+    if balance.balance < 1:
+        raise InsufficientCreditsError(field="companyId", available=balance.balance)
+    device = Device(
+        serial_number=spec.serial_number,
+        name=spec.name,
+        model=spec.model,
+        datapoints=spec.datapoints,
+        company_id=company.id,
+        account_id=spec.account_id,
+        status=DeviceStatus.ACTIVE,
+        registered_at=now,
+        paid_until=now + period,
+        registered_by_id=actor.user_id,
+    )
+    session.add(device)
+    try:
+        await session.flush()
+    except IntegrityError as exc:  # registered concurrently by someone else
+        raise _serial_taken() from exc
+    await credit.post(
+        session,
+        balance,
+        kind=EntryKind.CHARGE,
+        amount=-1,
+        actor_id=actor.user_id,
+        now=now,
+        reason=f"Registration of {device.serial_number}",
+        device_id=device.id,
+    )
+    idempotency.record(claim, {"deviceId": device.id})
+    return device
+
+
+def _serial_taken() -> ConflictError:
+    return ConflictError(
+        "This serial number is registered: unregister it there first, then register it here",
+        field="serialNumber",
+        code=ErrorCode.SERIAL_REGISTERED,
+    )
+
+
+async def _check_serial_free(session: AsyncSession, serial: str) -> None:
+    taken = await session.scalar(
+        select(Device.id).where(Device.serial_number == serial, Device.unregistered_at.is_(None))
+    )
+    if taken is not None:
+        raise _serial_taken()
+
+
+async def _device_in_scope(
+    session: AsyncSession, actor: Actor, device_id: int, *, lock: bool = False
+) -> tuple[Device, Relation] | None:
+    query = (
+        select(Device, relation_to(actor).label("relation"))
+        .join(Company, Company.id == Device.company_id)
+        .where(Device.id == device_id)
+    )
+    if lock:
+        query = query.with_for_update(of=Device)
+    row = (await session.execute(query)).one_or_none()
+    if row is None or row.relation is None:
+        return None
+    device: Device = row.Device
+    return device, Relation(row.relation)
+
+
+async def _registered_device(
+    session: AsyncSession, actor: Actor, action: Action, device_id: int
+) -> Device:
+    found = await _device_in_scope(session, actor, device_id, lock=True)
+    if found is None:
+        raise NotFoundError("Device")
+    device, relation = found
+    require(actor, action, relation)
+    if device.unregistered_at is not None:
+        raise ValidationError(
+            "The device is unregistered", field="id", code=ErrorCode.DEVICE_UNREGISTERED
+        )
+    return device
+
+
+async def rename_device(
+    session: AsyncSession, *, actor: Actor, device_id: int, name: str
+) -> Device:
+    device = await _registered_device(session, actor, Action.DEVICE_RENAME, device_id)
+    device.name = clean_name(name)
+    await session.flush()
+    return device
+
+
+async def unregister_device(session: AsyncSession, *, actor: Actor, device_id: int) -> Device:
+    """The unused days of the current credit are lost; the row keeps how many."""
+    device = await _registered_device(session, actor, Action.DEVICE_UNREGISTER, device_id)
+    now = utcnow()
+    unused = (device.paid_until - now).total_seconds() / 86400
+    device.forfeited_days = max(0, math.ceil(unused)) if device.status is DeviceStatus.ACTIVE else 0
+    device.unregistered_at = now
+    device.status = DeviceStatus.UNREGISTERED
+    await session.flush()
+    return device
+
+
+async def get_device(session: AsyncSession, *, actor: Actor, device_id: int) -> Device | None:
+    found = await _device_in_scope(session, actor, device_id)
+    if found is None:
+        return None
+    device, relation = found
+    require(actor, Action.DEVICE_READ, relation)
+    return device
+
+
+@dataclass(frozen=True)
+class DeviceFilter:
+    include_descendants: bool = True
+    status: DeviceStatus | None = None
+    account_id: int | None = None
+
+
+async def list_devices(
+    session: AsyncSession,
+    *,
+    actor: Actor,
+    company_id: int | None,
+    filters: DeviceFilter,
+    request: PageRequest,
+) -> Page[Device]:
+    """Devices of a company's subtree (default: the actor's), registered ones unless the
+    status filter asks for UNREGISTERED (the registration history)."""
+    company = await authorize_company(
+        session, actor, Action.DEVICE_READ, company_id or actor.company_id, field="companyId"
+    )
+    query = select(Device)
+    if filters.include_descendants:
+        query = query.join(Company, Company.id == Device.company_id).where(in_subtree(company.path))
+    else:
+        query = query.where(Device.company_id == company.id)
+    if filters.status is not None:
+        query = query.where(Device.status == filters.status)
+    else:
+        query = query.where(Device.unregistered_at.is_(None))
+    if filters.account_id is not None:
+        query = query.where(Device.account_id == filters.account_id)
+    after = cursor_key(request, int)
+    if after is not None:
+        query = query.where(Device.id > after[0])
+    rows = list(await session.scalars(query.order_by(Device.id).limit(request.first + 1)))
+    return Page.from_rows(rows, request, key=lambda device: (device.id,))
+
+
+async def devices_by_ids(session: AsyncSession, ids: Sequence[int]) -> dict[int, Device]:
+    rows = await session.scalars(select(Device).where(Device.id.in_(ids)))
+    return {device.id: device for device in rows}
+
+
+async def count_registered(session: AsyncSession, ids: Sequence[int]) -> dict[int, int]:
+    rows = await session.execute(
+        select(Device.company_id, func.count())
+        .where(Device.company_id.in_(ids), Device.unregistered_at.is_(None))
+        .group_by(Device.company_id)
+    )
+    return {company_id: count for company_id, count in rows}
+
+
+# --- charging -------------------------------------------------------------------------
+
+
+@dataclass
+class ChargeReport:
+    charged: int = 0
+    suspended: int = 0
+    resumed: int = 0
+
+
+async def due_device_ids(
+    session: AsyncSession, *, now: datetime, after_id: int, limit: int
+) -> list[int]:
+    """Active devices whose paid period ended, and suspended ones waiting for credit."""
+    rows = await session.scalars(
+        select(Device.id)
+        .where(
+            or_(
+                (Device.status == DeviceStatus.ACTIVE) & (Device.paid_until <= now),
+                Device.status == DeviceStatus.SUSPENDED,
+            ),
+            Device.id > after_id,
+        )
+        .order_by(Device.id)
+        .limit(limit)
+    )
+    return list(rows)
+
+
+async def charge_device(
+    session: AsyncSession, *, device_id: int, now: datetime, period: timedelta
+) -> str | None:
+    """Charge one due device one credit for its next period, or suspend it.
+
+    Returns "charged", "resumed", "suspended" or None when it was not due after all.
+    One device per transaction: it locks only its payer's balance, so the job cannot
+    deadlock with moves, and a failure costs one device's work, not a batch's.
+    """
+    device = await session.get(Device, device_id, with_for_update=True)
+    if device is None or device.unregistered_at is not None:
+        return None
+    suspended = device.status is DeviceStatus.SUSPENDED
+    if not suspended and device.paid_until > now:
+        return None
+    company = await session.get(Company, device.company_id)
+    assert company is not None
+    payer = await credit.payer_of(session, company)
+    balance = (await credit.lock_balances(session, [payer.company.id]))[payer.company.id]
+    if balance.balance < 1:
+        if suspended:
+            return None
+        device.status = DeviceStatus.SUSPENDED
+        await session.flush()
+        return "suspended"
+    await credit.post(
+        session,
+        balance,
+        kind=EntryKind.CHARGE,
+        amount=-1,
+        actor_id=None,
+        now=now,
+        reason=f"Period of {device.serial_number}",
+        device_id=device.id,
+    )
+    # A resumed device starts a fresh period now; a running one continues without a gap.
+    device.paid_until = (now if suspended else device.paid_until) + period
+    device.status = DeviceStatus.ACTIVE
+    await session.flush()
+    return "resumed" if suspended else "charged"

@@ -1,0 +1,129 @@
+"""Periodic jobs: renewal reminders, device charging, idempotency-key purge.
+
+Every server process runs them (`Scheduler`, started by the server's lifespan), and
+`cli.py jobs` runs them once for cron. Running them in several processes at once is safe:
+reminders are claimed by a unique key, a device is charged under its row lock after
+re-checking that it is due, and the purge is idempotent.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from models.base import utcnow
+from models.db import begin_write
+from services import device, idempotency, reminders
+
+log = logging.getLogger("fleet.jobs")
+
+CHARGE_BATCH = 500
+
+
+async def run_reminders(sessionmaker: async_sessionmaker[AsyncSession], *, now: datetime) -> int:
+    async with sessionmaker() as session:
+        await begin_write(session)
+        sent = await reminders.send_due_reminders(session, now=now)
+        await session.commit()
+    return sent
+
+
+async def run_charging(
+    sessionmaker: async_sessionmaker[AsyncSession], *, now: datetime, period: timedelta
+) -> device.ChargeReport:
+    """Charge (or suspend, or resume) every device due at `now`, one transaction each."""
+    report = device.ChargeReport()
+    after = 0
+    while True:
+        async with sessionmaker() as session:
+            ids = await device.due_device_ids(session, now=now, after_id=after, limit=CHARGE_BATCH)
+        if not ids:
+            return report
+        for device_id in ids:
+            async with sessionmaker() as session:
+                await begin_write(session)
+                outcome = await device.charge_device(
+                    session, device_id=device_id, now=now, period=period
+                )
+                await session.commit()
+            if outcome is not None:
+                setattr(report, outcome, getattr(report, outcome) + 1)
+        after = ids[-1]
+        if len(ids) < CHARGE_BATCH:
+            return report
+
+
+async def run_purge(sessionmaker: async_sessionmaker[AsyncSession], *, now: datetime) -> int:
+    async with sessionmaker() as session:
+        await begin_write(session)
+        purged = await idempotency.purge_expired(session, now=now)
+        await session.commit()
+    return purged
+
+
+@dataclass(frozen=True)
+class JobReport:
+    reminders: int
+    charging: device.ChargeReport
+    purged_keys: int
+
+
+async def run_all(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    *,
+    period: timedelta,
+    now: datetime | None = None,
+) -> JobReport:
+    now = now or utcnow()
+    return JobReport(
+        reminders=await run_reminders(sessionmaker, now=now),
+        charging=await run_charging(sessionmaker, now=now, period=period),
+        purged_keys=await run_purge(sessionmaker, now=now),
+    )
+
+
+class Scheduler:
+    """Runs `run_all` every `interval` in the background of a server process."""
+
+    def __init__(
+        self,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        *,
+        period: timedelta,
+        interval: timedelta,
+        clock: Callable[[], datetime] = utcnow,
+        run: Callable[..., Awaitable[JobReport]] = run_all,
+    ) -> None:
+        self._sessionmaker = sessionmaker
+        self._period = period
+        self._interval = interval.total_seconds()
+        self._clock = clock
+        self._run = run
+        self._stopping = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        self._stopping.clear()
+        self._task = asyncio.create_task(self._loop(), name="scheduler")
+
+    async def stop(self) -> None:
+        self._stopping.set()
+        if self._task is not None:
+            await self._task
+            self._task = None
+
+    async def _loop(self) -> None:
+        while not self._stopping.is_set():
+            try:
+                report = await self._run(self._sessionmaker, period=self._period, now=self._clock())
+                log.info("jobs: %s", report)
+            except Exception:  # keep the server's scheduler alive through any one failure
+                log.exception("scheduled jobs failed; retrying in %.0f s", self._interval)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stopping.wait(), timeout=self._interval)
