@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from urllib.parse import urlencode
 
 from sqlalchemy import ColumnElement, and_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.base import utcnow
@@ -79,11 +80,11 @@ def _new_token() -> tuple[str, str]:
     return token, hash_token(token)
 
 
-def check_role_grant(actor: Actor, role: Role) -> None:
+def check_role_grant(actor: Actor, role: Role, *, field: str = "role") -> None:
     """Nobody grants a role above their own."""
     if role.rank > actor.role.rank:
         raise ValidationError(
-            "You cannot grant a role above your own", field="role", code=ErrorCode.ROLE_TOO_HIGH
+            "You cannot grant a role above your own", field=field, code=ErrorCode.ROLE_TOO_HIGH
         )
 
 
@@ -171,8 +172,16 @@ async def invite_user(
         sent_at=now,
         expires_at=now + config.ttl,
     )
-    session.add(invitation)
-    await session.flush()
+    try:
+        # A savepoint: the unique index settles a race with a concurrent invitation.
+        async with session.begin_nested():
+            session.add(invitation)
+    except IntegrityError as exc:
+        raise ConflictError(
+            "This address already has a pending invitation: resend or revoke it",
+            field="email",
+            code=ErrorCode.INVITATION_PENDING,
+        ) from exc
     await _send(session, invitation, token, company, config)
     return invitation
 
@@ -183,8 +192,11 @@ async def _open_invitation(
     invitation = await session.get(Invitation, invitation_id, with_for_update=True)
     if invitation is None:
         raise NotFoundError("Invitation")
-    company = await authorize_company(session, actor, Action.USER_INVITE, invitation.company_id)
-    check_role_grant(actor, invitation.role)
+    try:
+        company = await authorize_company(session, actor, Action.USER_INVITE, invitation.company_id)
+    except NotFoundError:
+        raise NotFoundError("Invitation") from None  # out of scope answers like unknown
+    check_role_grant(actor, invitation.role, field="id")
     if invitation.accepted_at is not None or invitation.revoked_at is not None:
         raise ValidationError(
             "The invitation was already accepted or revoked",
@@ -199,6 +211,10 @@ async def resend_invitation(
 ) -> Invitation:
     """A new token and a new expiry, mailed again; the previous link stops working."""
     invitation, company = await _open_invitation(session, actor, invitation_id)
+    if company.archived_at is not None:
+        raise ValidationError(
+            "The company is archived", field="id", code=ErrorCode.COMPANY_ARCHIVED
+        )
     now = utcnow()
     token, invitation.token_hash = _new_token()
     invitation.sent_at = now
@@ -250,8 +266,15 @@ async def accept_invitation(
         role=invitation.role,
         password_hash=hash_password(password),
     )
-    session.add(user)
-    await session.flush()
+    try:
+        async with session.begin_nested():  # a user created meanwhile with this address
+            session.add(user)
+    except IntegrityError as exc:
+        raise ConflictError(
+            "This email address already belongs to a user",
+            field="token",
+            code=ErrorCode.EMAIL_TAKEN,
+        ) from exc
     invitation.accepted_at = now
     invitation.user_id = user.id
     await session.flush()

@@ -596,6 +596,7 @@ class Scene:
 
     account: str
     other: str
+    held: str  # an account with the pending application
     pending: str  # an application
 
     def input(self, world: World, mutation: str) -> dict[str, Any]:
@@ -624,7 +625,7 @@ async def scene(world: World) -> Scene:
     other = await world.account(name="Other")
     held = await world.account(name="Held")
     pending = await world.file("accountExtensionRequest", {"accountId": held, "datapoints": 5})
-    return Scene(account=account, other=other, pending=pending["id"])
+    return Scene(account=account, other=other, held=held, pending=pending["id"])
 
 
 @pytest.mark.parametrize("mutation", list(INPUT_TYPES))
@@ -801,9 +802,13 @@ async def test_deciding_a_malformed_or_wrongly_typed_id(
 
 
 async def create_license(world: World, user: User | None, **data: Any) -> Response:
-    values = {"code": "ENTERPRISE_DP", "name": "Enterprise DP", "billingUnit": "DATAPOINTS"}
-    values["rank"] = 30
-    values.update(data)
+    values: dict[str, Any] = {
+        "code": "ENTERPRISE_DP",
+        "name": "Enterprise DP",
+        "billingUnit": "DATAPOINTS",
+        "rank": 30,
+        **data,
+    }
     token = world.token(user) if user else None
     return await world.client(LICENSE_CREATE, {"input": values}, token=token)
 
@@ -1148,6 +1153,26 @@ async def test_a_freeing_extension_that_still_fits_is_approved(
     assert view.data["account"] == {"datapoints": 50, "datapointsUsed": 40, "datapointsLeft": 10}
 
 
+async def test_a_new_account_of_a_company_archived_meanwhile_is_not_approved(
+    world: World, sessionmaker: Maker
+) -> None:
+    # given a NEW_ACCOUNT for the site under review (filing checks the company is not archived)
+    filed = await world.file("accountRequest", new_account(world, world.site))
+    # and the site archived before the desk decides (it is empty: accounts do not block it)
+    async with sessionmaker() as session, session.begin():
+        await session.execute(
+            update(Company).where(Company.id == world.site.id).values(archived_at=utcnow())
+        )
+    before = await snapshot(sessionmaker)
+    # when the desk approves
+    result = await world.decide("approve", filed["id"])
+    # then the check made at filing is made again: no account goes live in an archived company
+    assert result["__typename"] == "ValidationError", result
+    assert result["code"] == "COMPANY_ARCHIVED"
+    assert await snapshot(sessionmaker) == before
+    assert (await application_row(sessionmaker, filed["id"])).status == "PENDING"
+
+
 @pytest.mark.parametrize(
     ("devices", "data", "expected"),
     [
@@ -1330,6 +1355,31 @@ async def test_a_transfer_to_the_same_account(
     )
     assert without_message(result) == error("INVALID_VALUE", "targetAccountId")
     assert await snapshot(sessionmaker) == before
+
+
+async def test_two_opposite_transfers_at_once(
+    world: World, scene: Scene, sessionmaker: Maker
+) -> None:
+    # when one SUPERADMIN moves datapoints from A to B while another moves them from B to A
+    results = await asyncio.gather(
+        world.result(
+            "datapointTransferRequest",
+            {"accountId": scene.account, "targetAccountId": scene.other, "datapoints": 10},
+            world.boss,
+        ),
+        world.result(
+            "datapointTransferRequest",
+            {"accountId": scene.other, "targetAccountId": scene.account, "datapoints": 10},
+            world.partner_boss,
+        ),
+    )
+    # then neither deadlocks: one is filed, the other finds the accounts held
+    assert sorted(r["__typename"] for r in results) == ["ApplicationPayload", "ValidationError"]
+    refused = next(r for r in results if r["__typename"] == "ValidationError")
+    assert refused["code"] == "APPLICATION_PENDING"
+    won = next(r for r in results if r["__typename"] == "ApplicationPayload")
+    rows = [await account_row(sessionmaker, a) for a in (scene.account, scene.other)]
+    assert {r.pending_application_id for r in rows} == {pk(won["application"]["id"])}
 
 
 # --- LICENSE_CHANGE -----------------------------------------------------------------------
@@ -1633,12 +1683,45 @@ async def test_an_accounts_history(world: World, scene: Scene, sessionmaker: Mak
     assert await applications_of(world, world.neighbour_boss, account=scene.account) == []
 
 
+async def test_pages_of_applications_and_of_the_queue_join_up(world: World, filed: Filed) -> None:
+    async def pages(query: str, field: str, user: User) -> list[str]:
+        seen: list[str] = []
+        after: str | None = None
+        while True:
+            response = await world.client(query, {"after": after}, token=world.token(user))
+            page = response.data[field]
+            seen.extend(edge["node"]["id"] for edge in page["edges"])
+            if not page["pageInfo"]["hasNextPage"]:
+                return seen
+            after = page["pageInfo"]["endCursor"]
+
+    fields = "edges { node { id } } pageInfo { hasNextPage endCursor }"
+    mine = await pages(
+        f"query($after: String) {{ applications(first: 2, after: $after) {{ {fields} }} }}",
+        "applications",
+        world.partner_boss,
+    )
+    assert mine == [n["id"] for n in await applications_of(world, world.partner_boss)]
+    assert len(mine) == 5
+    queue = await pages(
+        f"query($after: String) {{ applicationQueue(first: 1, after: $after) {{ {fields} }} }}",
+        "applicationQueue",
+        world.desk,
+    )
+    assert queue == [
+        filed.site_new,
+        filed.neighbour_new,
+        filed.partner_new,
+        filed.customer_extension,
+    ]
+
+
 NODE = """
 query Node($id: ID!) {
   node(id: $id) {
     __typename id
-    ... on Account { name status }
-    ... on Application { kind status account { id } }
+    ... on Account { name accountStatus: status }
+    ... on Application { kind applicationStatus: status account { id } }
   }
 }
 """
@@ -1653,11 +1736,12 @@ async def test_node_finds_accounts_and_applications_in_scope(world: World, scene
             "__typename": "Account",
             "id": scene.account,
             "name": "Hotel Sol energy savings",
-            "status": "ACTIVE",
+            "accountStatus": "ACTIVE",
         }
         assert application.data["node"]["__typename"] == "Application"
         assert application.data["node"]["kind"] == "EXTENSION"
-        assert application.data["node"]["status"] == "PENDING"
+        assert application.data["node"]["applicationStatus"] == "PENDING"
+        assert application.data["node"]["account"] == {"id": scene.held}
 
 
 async def test_node_out_of_scope_is_null(world: World, scene: Scene) -> None:

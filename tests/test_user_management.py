@@ -27,7 +27,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -238,8 +238,10 @@ def without_message(result: dict[str, Any]) -> dict[str, Any]:
 
 
 def assert_top_level(response: Response, code: str) -> None:
+    """A top-level error with this code, and no data: null, or the nullable field null."""
     assert response.error_codes == [code], response.body
-    assert response.body.get("data") is None
+    data = response.body.get("data")
+    assert data is None or all(value is None for value in data.values()), response.body
 
 
 def emails(response: Response) -> list[str]:
@@ -416,7 +418,15 @@ async def test_users_of_a_company_out_of_scope_is_answered_like_an_unknown_one(
     assert response.body == unknown.body
 
 
-@pytest.mark.parametrize("company_id", ["%%%", "", gid("Company", 0)])
+@pytest.mark.parametrize(
+    "company_id",
+    [
+        pytest.param("%%%", id="garbage"),
+        pytest.param("", id="empty"),
+        pytest.param(gid("Company", 0), id="zero"),
+        pytest.param("Q29tcGFueTphYmM", id="not-a-number"),
+    ],
+)
 async def test_users_with_a_malformed_company_id_is_a_client_error(
     client: GraphQLClient, factory: Factory, world: World, company_id: str
 ) -> None:
@@ -700,6 +710,55 @@ async def test_the_last_active_root_superadmin_is_kept(
     assert await snapshot(sessionmaker) == before
     row = await user_row(sessionmaker, root.id)
     assert (row.role, row.is_active, row.auth_epoch) == (Role.SUPERADMIN, True, root.auth_epoch)
+
+
+def answer(response: Response, op: Op) -> str:
+    """A top-level error's code, a typed error's code, or the payload's type."""
+    if response.errors:
+        return response.error_codes[0]
+    result = response.data[op.name]
+    return str(result["code"] if "code" in result else result["__typename"])
+
+
+@pytest.mark.parametrize(
+    "op",
+    [
+        pytest.param(replace(CHANGE_ROLE_OP, rest={"role": "ADMINISTRATOR"}), id="userChangeRole"),
+        pytest.param(DEACTIVATE_OP, id="userDeactivate"),
+    ],
+)
+async def test_two_root_superadmins_removing_each_other_at_once(
+    client: GraphQLClient,
+    factory: Factory,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    op: Op,
+) -> None:
+    # given the platform's only two active SUPERADMINs
+    platform = await factory.company(name="Platform")
+    ids = [(await factory.user(platform, Role.SUPERADMIN)).id for _ in range(2)]
+    for attempt in range(8):
+        async with sessionmaker() as session:
+            await session.execute(update(User).values(role=Role.SUPERADMIN, is_active=True))
+            await session.commit()
+            first, second = [await session.get(User, user_id) for user_id in ids]
+        assert first is not None
+        assert second is not None
+        # when each demotes or deactivates the other at the same moment
+        responses = await asyncio.gather(
+            run(client, op, op.input(gid("User", second.id)), factory.token(first)),
+            run(client, op, op.input(gid("User", first.id)), factory.token(second)),
+        )
+        # then one wins and the other is told why (LAST_SUPERADMIN, or its own demotion or
+        # deactivation if it signed in after the winner's commit): never an internal error
+        answers = sorted(answer(response, op) for response in responses)
+        assert answers[1] == "UserPayload", (attempt, answers)
+        assert answers[0] in ("FORBIDDEN", "LAST_SUPERADMIN", "UNAUTHENTICATED"), (attempt, answers)
+        # and the platform keeps exactly one active SUPERADMIN
+        async with sessionmaker() as session:
+            remaining = await session.scalars(
+                select(User.id).where(User.role == Role.SUPERADMIN, User.is_active.is_(True))
+            )
+            assert len(list(remaining)) == 1, attempt
 
 
 # --- every user mutation: self, scope, role, authentication -----------------------------
@@ -1117,6 +1176,27 @@ async def test_profile_update_needs_a_token(
 WRONG = "not the password at all"
 
 
+class Clock:
+    """The sign-in service's clock, stopped: waits neither shrink under load nor pass by
+    themselves; `advance` moves time on."""
+
+    def __init__(self) -> None:
+        self.now = utcnow()
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += timedelta(seconds=seconds)
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
+    stopped = Clock()
+    monkeypatch.setattr(auth, "utcnow", stopped)
+    return stopped
+
+
 @asynccontextmanager
 async def client_at(app: Any, settings: Settings, address: str) -> AsyncIterator[GraphQLClient]:
     """A client whose requests come from `address`."""
@@ -1165,17 +1245,27 @@ async def attempt(
 
 
 async def test_the_fourth_failure_makes_the_next_attempt_wait(
-    client: GraphQLClient, world: World
+    client: GraphQLClient, world: World, clock: Clock
 ) -> None:
+    email = "zoe@customer.test"
     # given three failed sign-ins for Zoe, which cost nothing
     for _ in range(3):
-        assert kind(await login(client, "zoe@customer.test", WRONG)) == "InvalidCredentialsError"
+        assert kind(await login(client, email, WRONG)) == "InvalidCredentialsError"
     # when the fourth fails too
-    assert kind(await login(client, "zoe@customer.test", WRONG)) == "InvalidCredentialsError"
+    assert kind(await login(client, email, WRONG)) == "InvalidCredentialsError"
     # then the next attempt must wait a second, even with the right password
-    assert_throttled(await login(client, "zoe@customer.test"))
+    assert_throttled(await login(client, email), at_least=1, at_most=1)
     # and another account from the same address is not affected
     assert kind(await login(client, "carl@customer.test")) == "AuthPayload"
+    # when the second has passed, a fifth failure makes her wait two
+    clock.advance(1)
+    assert kind(await login(client, email, WRONG)) == "InvalidCredentialsError"
+    assert_throttled(await login(client, email), at_least=2, at_most=2)
+    clock.advance(1)
+    assert_throttled(await login(client, email), at_least=1, at_most=1)
+    # and once they have passed, her password signs her in
+    clock.advance(1)
+    assert kind(await login(client, email)) == "AuthPayload"
 
 
 async def test_waits_grow_until_the_account_is_blocked_for_fifteen_minutes(
@@ -1254,6 +1344,7 @@ async def test_a_successful_sign_in_resets_the_account_counter(
     assert address.failures == 7
 
 
+@pytest.mark.usefixtures("clock")
 async def test_failures_on_many_emails_from_one_address_are_throttled(
     app: Any, settings: Settings, world: World
 ) -> None:
@@ -1289,6 +1380,7 @@ async def test_ten_failures_from_one_address_are_still_free(
         assert kind(await login(attacker, "bob@customer.test")) == "AuthPayload"
 
 
+@pytest.mark.usefixtures("clock")
 async def test_unknown_emails_are_throttled_exactly_like_known_ones(
     app: Any, settings: Settings, world: World
 ) -> None:
@@ -1324,8 +1416,11 @@ def aliased_variables(attempts: list[tuple[str, str]]) -> dict[str, str]:
     return variables
 
 
+@pytest.mark.usefixtures("clock")
 async def test_aliased_logins_in_one_request_each_count(
-    client: GraphQLClient, world: World, sessionmaker: async_sessionmaker[AsyncSession]
+    client: GraphQLClient,
+    world: World,
+    sessionmaker: async_sessionmaker[AsyncSession],
 ) -> None:
     # given one request carrying twelve sign-ins of Zoe: eleven guesses, then her password
     attempts = [("zoe@customer.test", f"guess number {n}") for n in range(11)]
@@ -1345,6 +1440,7 @@ async def test_aliased_logins_in_one_request_each_count(
     assert row.failures >= 4
 
 
+@pytest.mark.usefixtures("clock")
 async def test_aliased_logins_on_many_emails_count_against_the_address(
     app: Any, settings: Settings, world: World
 ) -> None:
@@ -1358,6 +1454,7 @@ async def test_aliased_logins_on_many_emails_count_against_the_address(
         ]
 
 
+@pytest.mark.usefixtures("clock")
 async def test_sequential_requests_each_count(client: GraphQLClient, world: World) -> None:
     results = [await login(client, "zoe@customer.test", f"guess number {n}") for n in range(11)]
     results.append(await login(client, "zoe@customer.test"))
