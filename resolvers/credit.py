@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 from models.company import Company
 from models.credit import EntryKind, LedgerEntry
@@ -56,9 +56,16 @@ async def entries(
             session,
             actor=actor,
             company_id=company,
-            filters=service.EntryFilter(kinds=kinds or (), since=since, until=until),
+            filters=service.EntryFilter(kinds=kinds or (), since=_utc(since), until=_utc(until)),
             request=request,
         )
+
+
+def _utc(moment: datetime | None) -> datetime | None:
+    """A date-time without an offset is read as UTC, the API's time zone."""
+    if moment is None or moment.tzinfo is not None:
+        return moment
+    return moment.replace(tzinfo=UTC)
 
 
 async def grant(info: Info, data: CreditGrantInput) -> LedgerEntry:

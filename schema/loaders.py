@@ -11,11 +11,13 @@ from strawberry.dataloader import DataLoader
 from models.account import Account, Application, License
 from models.company import Company
 from models.device import Device
+from models.user import User
 from services import account as account_service
 from services import application as application_service
 from services import company as company_service
 from services import credit as credit_service
 from services import device as device_service
+from services import user as user_service
 
 V = TypeVar("V")
 D = TypeVar("D")
@@ -88,4 +90,7 @@ class Loaders:
         self.device_count_by_company_id = _loader(sessionmaker, device_service.count_registered, 0)
         self.credit_balance_by_company_id = _loader(
             sessionmaker, credit_service.balances_by_company, 0
+        )
+        self.user_by_id: DataLoader[int, User | None] = _loader(
+            sessionmaker, user_service.users_by_ids, None
         )

@@ -107,7 +107,9 @@ def _amount(value: int, field: str, *, minimum: int = 0) -> int:
     if value < minimum:
         raise ValidationError(f"Must be at least {minimum}", field=field)
     if value > MAX_AMOUNT:
-        raise ValidationError(f"Must be at most {MAX_AMOUNT}", field=field, code=ErrorCode.TOO_LONG)
+        raise ValidationError(
+            f"Must be at most {MAX_AMOUNT}", field=field, code=ErrorCode.OUT_OF_RANGE
+        )
     return value
 
 

@@ -110,7 +110,9 @@ async def _check_extension(
     }
     for field, total in after.items():
         if total > MAX_AMOUNT:
-            raise ValidationError(f"The total would exceed {MAX_AMOUNT}", field=field)
+            raise ValidationError(
+                f"The total would exceed {MAX_AMOUNT}", field=field, code=ErrorCode.OUT_OF_RANGE
+            )
     used = (await datapoints_in_use(session, [account.id])).get(account.id, 0)
     if license.billing_unit is BillingUnit.DATAPOINTS or extension.datapoints:
         check_usage_terms(
@@ -162,7 +164,11 @@ async def _check_transfer(
             field="datapoints",
         )
     if target.datapoints + datapoints > MAX_AMOUNT:
-        raise ValidationError(f"The target would exceed {MAX_AMOUNT}", field="datapoints")
+        raise ValidationError(
+            f"The target would exceed {MAX_AMOUNT}",
+            field="datapoints",
+            code=ErrorCode.OUT_OF_RANGE,
+        )
 
 
 def _require_open_account(account: Account, field: str) -> None:
@@ -361,9 +367,14 @@ async def _pending(
     session: AsyncSession, actor: Actor, application_id: int, action: Action
 ) -> Application:
     application = await session.get(Application, application_id, with_for_update=True)
-    if application is None:
-        raise NotFoundError("Application")
-    await authorize_company(session, actor, action, application.company_id)
+    found = (
+        None
+        if application is None
+        else await company_in_scope(session, actor, application.company_id)
+    )
+    if application is None or found is None:
+        raise NotFoundError("Application")  # out of scope answers like unknown
+    require(actor, action, found[1])
     if application.status is not ApplicationStatus.PENDING:
         # The loser of two simultaneous decisions ends here, after the winner committed.
         raise ValidationError(
@@ -406,6 +417,10 @@ async def approve(session: AsyncSession, *, actor: Actor, application_id: int) -
     now = utcnow()
     change = application.change
     if application.kind is ApplicationKind.NEW_ACCOUNT:
+        if company.archived_at is not None:
+            raise ValidationError(
+                "The company was archived meanwhile", field="id", code=ErrorCode.COMPANY_ARCHIVED
+            )
         account.state = AccountState.ACTIVE
         account.starts_at = now
         account.expires_at = add_months(now, account.period_months)
@@ -438,6 +453,7 @@ async def approve(session: AsyncSession, *, actor: Actor, application_id: int) -
 async def reject(
     session: AsyncSession, *, actor: Actor, application_id: int, reason: str
 ) -> Application:
+    application = await _pending(session, actor, application_id, Action.APPLICATION_DECIDE)
     cleaned = reason.strip()
     if not cleaned:
         raise ValidationError("Say why", field="reason", code=ErrorCode.REQUIRED)
@@ -445,7 +461,6 @@ async def reject(
         raise ValidationError(
             f"Must be at most {MAX_REASON} characters", field="reason", code=ErrorCode.TOO_LONG
         )
-    application = await _pending(session, actor, application_id, Action.APPLICATION_DECIDE)
     accounts = await _close(session, application, ApplicationStatus.REJECTED, actor)
     application.reason = cleaned
     account = next(a for a in accounts if a.id == application.account_id)
@@ -504,13 +519,16 @@ async def get_application(
     found = await company_in_scope(session, actor, application.company_id)
     if found is None:
         return None
-    _, relation = found
-    if not (
-        can(actor, Action.APPLICATION_READ, relation)
-        or can(actor, Action.APPLICATION_DECIDE, relation)
-    ):
+    if not may_read_applications(actor, found[1]):
         raise ForbiddenError()
     return application
+
+
+def may_read_applications(actor: Actor, relation: Relation) -> bool:
+    """The applicant side (application.read) and the platform desk (application.decide)."""
+    return can(actor, Action.APPLICATION_READ, relation) or can(
+        actor, Action.APPLICATION_DECIDE, relation
+    )
 
 
 async def list_applications(

@@ -47,7 +47,7 @@ def _clean_amount(amount: int) -> int:
         raise ValidationError("Must be at least 1", field="amount")
     if amount > MAX_AMOUNT:
         raise ValidationError(
-            f"Must be at most {MAX_AMOUNT}", field="amount", code=ErrorCode.TOO_LONG
+            f"Must be at most {MAX_AMOUNT}", field="amount", code=ErrorCode.OUT_OF_RANGE
         )
     return amount
 
@@ -59,6 +59,23 @@ def _clean_reason(reason: str) -> str:
             f"Must be at most {MAX_REASON} characters", field="reason", code=ErrorCode.TOO_LONG
         )
     return reason
+
+
+def _refuse_archived(company: Company, field: str) -> None:
+    if company.archived_at is not None:
+        raise ValidationError(
+            "The company is archived", field=field, code=ErrorCode.COMPANY_ARCHIVED
+        )
+
+
+def _clean_reference(reference: str | None) -> str | None:
+    if reference is None or not reference.strip():
+        return None
+    if len(reference.strip()) > 100:
+        raise ValidationError(
+            "Must be at most 100 characters", field="reference", code=ErrorCode.TOO_LONG
+        )
+    return reference.strip()
 
 
 async def lock_balances(
@@ -128,8 +145,12 @@ async def grant_credits(
     idempotency_key: str | None = None,
 ) -> LedgerEntry:
     """Sell credits to a company: they come from the platform's issuing account."""
-    await authorize_company(session, actor, Action.CREDIT_GRANT, company_id, field="companyId")
+    company = await authorize_company(
+        session, actor, Action.CREDIT_GRANT, company_id, field="companyId"
+    )
+    _refuse_archived(company, "companyId")
     amount, reason = _clean_amount(amount), _clean_reason(reason)
+    reference = _clean_reference(reference)
     claim = await idempotency.claim(
         session,
         user_id=actor.user_id,
@@ -179,6 +200,8 @@ async def move_credits(
     target = await authorize_company(
         session, actor, Action.CREDIT_MOVE, target_id, field="toCompanyId"
     )
+    # Credits may leave an archived company (none should be there), never enter one.
+    _refuse_archived(target, "toCompanyId")
     if source.parent_id != target.id and target.parent_id != source.id:
         raise ValidationError(
             "Credits move only between a company and one of its children",

@@ -51,8 +51,12 @@ def _clean_spec(spec: DeviceSpec) -> DeviceSpec:
             "Use 1 to 100 letters, digits or . _ : / -, starting with a letter or digit",
             field="serialNumber",
         )
-    if not 0 <= spec.datapoints <= MAX_DATAPOINTS:
-        raise ValidationError(f"Must be between 0 and {MAX_DATAPOINTS}", field="datapoints")
+    if spec.datapoints < 0:
+        raise ValidationError("Must not be negative", field="datapoints")
+    if spec.datapoints > MAX_DATAPOINTS:
+        raise ValidationError(
+            f"Must be at most {MAX_DATAPOINTS}", field="datapoints", code=ErrorCode.OUT_OF_RANGE
+        )
     return DeviceSpec(
         serial_number=serial,
         name=clean_name(spec.name),

@@ -62,7 +62,9 @@ async def send_due_reminders(session: AsyncSession, *, now: datetime) -> int:
         .where(
             Account.state == AccountState.ACTIVE,
             Account.expires_at > _day_start(now) - DAY,
-            Account.expires_at <= add_months(now, 1) + DAY,
+            # add_months clamps month ends, so it cannot be inverted: take a bound wide
+            # enough for any month and let due_reminder decide.
+            Account.expires_at <= now + 32 * DAY,
         )
         .order_by(Account.id)
     )

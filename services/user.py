@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from urllib.parse import urlencode
@@ -69,7 +70,7 @@ async def get_user(session: AsyncSession, *, actor: Actor, user_id: int) -> User
     return user
 
 
-async def users_by_ids(session: AsyncSession, ids: list[int]) -> dict[int, User]:
+async def users_by_ids(session: AsyncSession, ids: Sequence[int]) -> dict[int, User]:
     rows = await session.scalars(select(User).where(User.id.in_(ids)))
     return {user.id: user for user in rows}
 

@@ -424,22 +424,24 @@ INVALID_REQUESTS = [
     pytest.param({"rtcLines": -1}, error("INVALID_VALUE", "rtcLines"), id="rtc-negative"),
     pytest.param({"smsCredits": -1}, error("INVALID_VALUE", "smsCredits"), id="sms-negative"),
     pytest.param(
-        {"datapoints": MAX_AMOUNT + 1}, error("TOO_LONG", "datapoints"), id="dp-above-max"
+        {"datapoints": MAX_AMOUNT + 1}, error("OUT_OF_RANGE", "datapoints"), id="dp-above-max"
     ),
     pytest.param(
         {"licenseId": "STARTER_MTR", "datapoints": 0, "meters": MAX_AMOUNT + 1},
-        error("TOO_LONG", "meters"),
+        error("OUT_OF_RANGE", "meters"),
         id="meters-above-max",
     ),
-    pytest.param({"pods": MAX_AMOUNT + 1}, error("TOO_LONG", "pods"), id="pods-above-max"),
+    pytest.param({"pods": MAX_AMOUNT + 1}, error("OUT_OF_RANGE", "pods"), id="pods-above-max"),
     pytest.param(
         {"realtimeMeters": MAX_AMOUNT + 1},
-        error("TOO_LONG", "realtimeMeters"),
+        error("OUT_OF_RANGE", "realtimeMeters"),
         id="rtm-above-max",
     ),
-    pytest.param({"rtcLines": MAX_AMOUNT + 1}, error("TOO_LONG", "rtcLines"), id="rtc-above-max"),
     pytest.param(
-        {"smsCredits": MAX_AMOUNT + 1}, error("TOO_LONG", "smsCredits"), id="sms-above-max"
+        {"rtcLines": MAX_AMOUNT + 1}, error("OUT_OF_RANGE", "rtcLines"), id="rtc-above-max"
+    ),
+    pytest.param(
+        {"smsCredits": MAX_AMOUNT + 1}, error("OUT_OF_RANGE", "smsCredits"), id="sms-above-max"
     ),
     pytest.param({"periodMonths": 0}, error("INVALID_VALUE", "periodMonths"), id="period-0"),
     pytest.param({"periodMonths": -1}, error("INVALID_VALUE", "periodMonths"), id="period-neg"),

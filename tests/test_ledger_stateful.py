@@ -192,9 +192,10 @@ class Model:
             for company in (request.source, request.target):
                 if not self.in_scope(request.actor, company):
                     return Failed("NOT_FOUND")
-            if request.source != PARENTS[request.target] and request.target != PARENTS[
-                request.source
-            ]:
+            if (
+                request.source != PARENTS[request.target]
+                and request.target != PARENTS[request.source]
+            ):
                 return Failed("NOT_PARENT_AND_CHILD")
             if code := _amount_error(request.amount):
                 return Failed(code)
@@ -314,13 +315,13 @@ def _draw_step(data: st.DataObject, model: Model, number: int) -> Step:
         company = data.draw(st.integers(min_value=1, max_value=len(PARENTS) - 1), label="company")
         return UseParentCredits(company, data.draw(st.booleans(), label="value"))
     if kind == "retry" and model.keys:
-        (actor, key), (first, _) = data.draw(st.sampled_from(sorted(model.keys.items())))
+        (actor, used_key), (first, _) = data.draw(st.sampled_from(sorted(model.keys.items())))
         how = data.draw(st.sampled_from(["same input", "other input", "other user"]), label="how")
         if how == "same input":
             return first
         if how == "other user":
             return replace(first, actor=(actor + data.draw(st.integers(1, 2))) % len(ACTOR_HOMES))
-        return _draw_keyed(data, model, actor=actor, key=key)
+        return _draw_keyed(data, model, actor=actor, key=used_key)
     key = data.draw(st.none() | st.just(f"key-{number}"), label="idempotency key")
     return _draw_keyed(data, model, actor=None, key=key)
 

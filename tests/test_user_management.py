@@ -698,16 +698,14 @@ async def test_the_last_active_root_superadmin_is_kept(
     # demoted by another request, then Rory's request demotes or deactivates root.
     rory = await factory.user(world.platform, Role.SUPERADMIN, email="rory@platform.test")
     root = world.users["root"]
-    async with demoted_in_flight(sessionmaker, engine, held=root, demoted=rory) as signed_in:
+    async with demoted_in_flight(sessionmaker, engine, held=root, demoted=rory) as authenticated:
         request = asyncio.ensure_future(
             run(client, op, op.input(world.uid("root")), factory.token(rory))
         )
-        await asyncio.wait_for(signed_in.wait(), timeout=10)
-    before = await snapshot(sessionmaker)
+        await asyncio.wait_for(authenticated.wait(), timeout=10)
     result = (await request).data[op.name]
-    # then root stays an active SUPERADMIN, with its sessions, and the answer says why
+    # then the answer says why, and root stays an active SUPERADMIN, with its sessions
     assert without_message(result) == error("LAST_SUPERADMIN", "id")
-    assert await snapshot(sessionmaker) == before
     row = await user_row(sessionmaker, root.id)
     assert (row.role, row.is_active, row.auth_epoch) == (Role.SUPERADMIN, True, root.auth_epoch)
 
@@ -733,7 +731,8 @@ async def test_two_root_superadmins_removing_each_other_at_once(
     sessionmaker: async_sessionmaker[AsyncSession],
     op: Op,
 ) -> None:
-    # given the platform's only two active SUPERADMINs
+    # given the platform's only two active SUPERADMINs (a few rounds: how the two requests
+    # interleave is up to the scheduler and the database)
     platform = await factory.company(name="Platform")
     ids = [(await factory.user(platform, Role.SUPERADMIN)).id for _ in range(2)]
     for attempt in range(8):
@@ -781,9 +780,7 @@ async def test_acting_on_oneself_is_refused(
 
 
 @pytest.mark.parametrize("op", OPS)
-@pytest.mark.parametrize(
-    ("caller", "target"), [("dora", "bob"), ("pat", "bob"), ("rita", "root"), ("dora", "root")]
-)
+@pytest.mark.parametrize("caller", ["dora", "pat"])
 async def test_acting_on_a_user_of_higher_role_is_forbidden(
     client: GraphQLClient,
     factory: Factory,
@@ -791,15 +788,14 @@ async def test_acting_on_a_user_of_higher_role_is_forbidden(
     sessionmaker: async_sessionmaker[AsyncSession],
     op: Op,
     caller: str,
-    target: str,
 ) -> None:
-    # given an ADMINISTRATOR and a SUPERADMIN: in scope, or not (then NOT_FOUND wins)
+    # given an ADMINISTRATOR of the customer or of the partner, and Bob, the customer's
+    # SUPERADMIN, in its scope
     before = await snapshot(sessionmaker)
-    response = await run(client, op, op.input(world.uid(target)), world.token(factory, caller))
-    if target == "root":
-        assert without_message(response.data[op.name]) == error("NOT_FOUND", "id", "NotFoundError")
-    else:
-        assert_top_level(response, "FORBIDDEN")
+    # when it acts on Bob
+    response = await run(client, op, op.input(world.uid("bob")), world.token(factory, caller))
+    # then its rank does not allow it, and nothing is written
+    assert_top_level(response, "FORBIDDEN")
     assert await snapshot(sessionmaker) == before
 
 

@@ -10,6 +10,7 @@ from strawberry.scalars import JSON
 
 from models import account as models
 from models.base import utcnow
+from policies.scope import relation_of
 from schema.context import Info
 from schema.enums import (
     AccountStatus,
@@ -24,6 +25,7 @@ from schema.errors import NotFoundError, ValidationError
 from schema.types.common import Node
 from schema.types.company import Company
 from services import account as service
+from services.application import may_read_applications
 
 
 @strawberry.type(description="A license of the catalog.")
@@ -91,10 +93,16 @@ class Account(Node):
 
     @strawberry.field(description="The application under review, if any.")
     async def pending_application(self, info: Info) -> Application | None:
-        pending = _account(self).pending_application_id
-        if pending is None:
+        account = _account(self)
+        if account.pending_application_id is None:
             return None
-        return await info.context.loaders.application_by_id.load(pending)  # type: ignore[return-value]
+        # Reading applications is SUPERADMIN (or desk) business; reading accounts is not.
+        actor = info.context.require_actor()
+        company = await info.context.loaders.company_by_id.load(account.company_id)
+        relation = relation_of(actor, company) if company else None
+        if relation is None or not may_read_applications(actor, relation):
+            return None
+        return await info.context.loaders.application_by_id.load(account.pending_application_id)  # type: ignore[return-value]
 
 
 @strawberry.type(description="A requested change of an account, decided by the platform desk.")

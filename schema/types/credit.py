@@ -14,6 +14,7 @@ from schema.errors import NotFoundError, ValidationError
 from schema.types.common import Node
 from schema.types.company import Company
 from schema.types.device import Device
+from schema.types.user import User
 from services.credit import Transfer
 
 
@@ -36,6 +37,21 @@ class LedgerEntry(Node):
         found = await info.context.loaders.company_by_id.load(_entry(self).company_id)
         assert found is not None
         return found  # type: ignore[return-value]
+
+    @strawberry.field(
+        description="Who did it; null for the charging job and for staff above your tree."
+    )
+    async def actor(self, info: Info) -> User | None:
+        actor_id = _entry(self).actor_id
+        if actor_id is None:
+            return None
+        loaders = info.context.loaders
+        user = await loaders.user_by_id.load(actor_id)
+        company = await loaders.company_by_id.load(user.company_id) if user else None
+        viewer = info.context.require_actor()
+        if company is None or not company.path.startswith(viewer.company_path):
+            return None
+        return user  # type: ignore[return-value]
 
     @strawberry.field(description="The device a CHARGE paid for.")
     async def device(self, info: Info) -> Device | None:

@@ -8,12 +8,15 @@ from typing import Annotated, Any
 import strawberry
 
 from models import device as models
+from policies.enforcer import Action
+from policies.scope import relation_of
 from schema.context import Info
 from schema.enums import DeviceStatus
 from schema.errors import ConflictError, NotFoundError, ValidationError
 from schema.types.account import Account
 from schema.types.common import Node
 from schema.types.company import Company
+from services.access import can
 
 
 @strawberry.type(description="A device registered into a company (or, unregistered, history).")
@@ -42,10 +45,16 @@ class Device(Node):
 
     @strawberry.field(description="The account whose datapoint quota it uses, if any.")
     async def account(self, info: Info) -> Account | None:
-        account_id = _device(self).account_id
-        if account_id is None:
+        device = _device(self)
+        if device.account_id is None:
             return None
-        return await info.context.loaders.account_by_id.load(account_id)  # type: ignore[return-value]
+        # Accounts are ADVANCED_USER business: a USER sees the device, not its account.
+        actor = info.context.require_actor()
+        company = await info.context.loaders.company_by_id.load(device.company_id)
+        relation = relation_of(actor, company) if company else None
+        if relation is None or not can(actor, Action.ACCOUNT_READ, relation):
+            return None
+        return await info.context.loaders.account_by_id.load(device.account_id)  # type: ignore[return-value]
 
 
 def _device(obj: object) -> models.Device:
