@@ -51,7 +51,9 @@ async def accounts(
 ) -> Page[Account]:
     actor = info.context.require_actor()
     request = page_request(info, first, after)
-    company = decode_id(company_id, "Company", field="companyId") if company_id else None
+    company = (
+        decode_id(company_id, "Company", field="companyId") if company_id is not None else None
+    )
     async with reading(info) as session:
         return await service.list_accounts(
             session, actor=actor, status=status, company_id=company, request=request
@@ -86,7 +88,9 @@ async def application_list(
 ) -> Page[Application]:
     actor = info.context.require_actor()
     request = page_request(info, first, after)
-    account_pk = decode_id(account_id, "Account", field="accountId") if account_id else None
+    account_pk = (
+        decode_id(account_id, "Account", field="accountId") if account_id is not None else None
+    )
     async with reading(info) as session:
         return await applications.list_applications(
             session,

@@ -45,7 +45,7 @@ async def company_tree(
 ) -> Page[Company]:
     actor = info.context.require_actor()
     request = page_request(info, first, after, max_size=info.context.settings.max_tree_page_size)
-    root = decode_id(root_id, "Company", field="rootId") if root_id else None
+    root = decode_id(root_id, "Company", field="rootId") if root_id is not None else None
     _check_depth(max_depth)
     async with reading(info) as session:
         return await service.company_tree(

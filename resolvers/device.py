@@ -35,8 +35,12 @@ async def devices(
 ) -> Page[Device]:
     actor = info.context.require_actor()
     request = page_request(info, first, after)
-    company = decode_id(company_id, "Company", field="companyId") if company_id else None
-    account = decode_id(account_id, "Account", field="accountId") if account_id else None
+    company = (
+        decode_id(company_id, "Company", field="companyId") if company_id is not None else None
+    )
+    account = (
+        decode_id(account_id, "Account", field="accountId") if account_id is not None else None
+    )
     async with reading(info) as session:
         return await service.list_devices(
             session,
@@ -53,7 +57,9 @@ async def register(info: Info, data: DeviceRegisterInput) -> Device:
     actor = info.context.require_actor()
     company_id = decode_id(data.company_id, "Company", field="companyId")
     account_id = (
-        decode_id(data.account_id, "Account", field="accountId") if data.account_id else None
+        decode_id(data.account_id, "Account", field="accountId")
+        if data.account_id is not None
+        else None
     )
     spec = service.DeviceSpec(
         serial_number=data.serial_number,

@@ -45,7 +45,9 @@ async def users(
 ) -> Page[User]:
     actor = info.context.require_actor()
     request = page_request(info, first, after)
-    company = decode_id(company_id, "Company", field="companyId") if company_id else None
+    company = (
+        decode_id(company_id, "Company", field="companyId") if company_id is not None else None
+    )
     async with reading(info) as session:
         return await service.list_users(
             session,

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from urllib.parse import urlencode
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Select, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.base import utcnow
@@ -111,12 +111,13 @@ async def list_users(
 
 
 async def _managed_user(session: AsyncSession, actor: Actor, action: Action, user_id: int) -> User:
-    """The target of a management action, after the scope, policy and role-rank rules."""
-    found = await _user_with_relation(session, actor, user_id, lock=True)
+    """The target of a management action, locked, after the scope, policy and role rules."""
+    found = await _user_with_relation(session, actor, user_id)
     if found is None:
         raise NotFoundError("User")
     user, relation = found
     require(actor, action, relation)
+    await _lock(session, user)
     if user.id == actor.user_id:
         raise ValidationError(
             "You cannot do this to your own account", field="id", code=ErrorCode.CANNOT_ACT_ON_SELF
@@ -126,22 +127,38 @@ async def _managed_user(session: AsyncSession, actor: Actor, action: Action, use
     return user
 
 
-async def _keep_a_platform_superadmin(session: AsyncSession, user: User) -> None:
-    """Refuse to remove the last active SUPERADMIN of the root company.
+async def _root_id(session: AsyncSession) -> int | None:
+    return await session.scalar(select(Company.id).where(Company.parent_id.is_(None)))
 
-    The root's active SUPERADMINs are locked first, so two concurrent demotions cannot each
-    see the other as the remaining one (on SQLite the write transaction serializes them).
-    """
-    if user.role is not Role.SUPERADMIN or not user.is_active:
-        return
-    root_id = await session.scalar(select(Company.id).where(Company.parent_id.is_(None)))
-    if user.company_id != root_id:
-        return
-    ids = await session.scalars(
+
+def _platform_superadmins(root_id: int | None) -> Select[int]:
+    return (
         select(User.id)
         .where(User.company_id == root_id, User.role == Role.SUPERADMIN, User.is_active.is_(True))
+        .order_by(User.id)
         .with_for_update()
     )
+
+
+async def _lock(session: AsyncSession, user: User) -> None:
+    """Lock the target, re-reading it. Where it is one of the platform's SUPERADMINs, all of
+    them are locked first, in id order: two of them demoting each other at once then queue
+    instead of deadlocking, and the second sees the first's change (on SQLite the write
+    transaction already serializes them)."""
+    if user.role is Role.SUPERADMIN and user.company_id == await _root_id(session):
+        await session.execute(_platform_superadmins(user.company_id))
+    await session.refresh(user, with_for_update=True)
+
+
+async def _keep_a_platform_superadmin(session: AsyncSession, user: User) -> None:
+    """Refuse to remove the last active SUPERADMIN of the root company (rows locked by
+    `_lock`, so the count is stable)."""
+    if user.role is not Role.SUPERADMIN or not user.is_active:
+        return
+    root_id = await _root_id(session)
+    if user.company_id != root_id:
+        return
+    ids = await session.scalars(_platform_superadmins(root_id))
     if len(list(ids)) <= 1:
         raise ValidationError(
             "The platform needs at least one active SUPERADMIN",
