@@ -1189,7 +1189,7 @@ async def test_a_new_account_of_a_company_archived_meanwhile_is_not_approved(
         pytest.param((), {"smsCredits": -5}, error("INVALID_VALUE", "smsCredits"), id="sms-neg"),
         pytest.param((), {"pods": 2}, error("INVALID_VALUE", "pods"), id="pods-on-dp"),
         pytest.param(
-            (), {"datapoints": MAX_AMOUNT}, error("INVALID_VALUE", "datapoints"), id="above-max"
+            (), {"datapoints": MAX_AMOUNT}, error("OUT_OF_RANGE", "datapoints"), id="above-max"
         ),
     ],
 )

@@ -23,6 +23,10 @@ ascending company id. Any exception other than a domain error fails the test, li
 
 PostgreSQL only: SQLite's writers take the database lock up front (BEGIN IMMEDIATE) and run
 one at a time, so there is no concurrency to prove there.
+
+And one race, on both backends: a grant, a move or a registration into a company that is being
+archived (its archive checked it empty and is about to commit) must not leave an archived
+company holding credits or a device (SPEC section 1: an archived company is empty).
 """
 
 from __future__ import annotations
@@ -48,8 +52,9 @@ from models.device import Device
 from models.user import Role
 from policies.actor import Actor
 from services import credit
+from services.company import archive_company
 from services.device import DeviceSpec, charge_device, register_device
-from services.errors import AccessError, DomainError
+from services.errors import AccessError, DomainError, ErrorCode
 from tests.factories import Factory
 
 CLIENTS = 36
@@ -398,11 +403,11 @@ async def test_concurrent_clients_keep_the_ledger_sound(
         settings.database_url, pool_size=CLIENTS + 4, max_overflow=0, pool_pre_ping=False
     )
     load = Load(tree, create_sessionmaker(engine))
-    homes = [tree.platform, *tree.partners, *(c for cs in tree.customers.values() for c in cs)]
+    customers = tree.companies[1 + len(tree.partners) :]
     reads, stop = Reads(), asyncio.Event()
+    # when the clients run their operations while the reader reads
+    reader = asyncio.create_task(_read_totals(engine, stop, reads))
     try:
-        # when the clients run their operations while the reader reads
-        reader = asyncio.create_task(_read_totals(engine, stop, reads))
         started = time.perf_counter()
         # clients by home: a quarter the platform's, half the partners', a quarter customers'
         clients = []
@@ -413,15 +418,16 @@ async def test_concurrent_clients_keep_the_ledger_sound(
             elif group in (1, 2):
                 home = tree.partners[number % 3]
             else:
-                home = homes[4 + number % 9]
+                home = customers[number % len(customers)]
             clients.append(load.client(number, home))
         await asyncio.gather(*clients)
         elapsed = time.perf_counter() - started
-        stop.set()
-        await reader
     finally:
         stop.set()
-        await engine.dispose()
+        try:
+            await reader
+        finally:
+            await engine.dispose()
 
     tally = load.tally
     print(
@@ -443,3 +449,90 @@ async def test_concurrent_clients_keep_the_ledger_sound(
         assert tally.outcomes[outcome] > 0, outcome
     assert tally.calls >= OPERATIONS
     await _check_end_state(sessionmaker, load)
+
+
+async def _lock_waiters(session: AsyncSession) -> int:
+    if session.get_bind().dialect.name != "postgresql":
+        return 0
+    waiting = await session.scalar(
+        select(func.count())
+        .select_from(func.pg_stat_activity().table_valued("wait_event_type", "datname"))
+        .where(func.pg_stat_activity().table_valued("wait_event_type").c.wait_event_type == "Lock")
+    )
+    return int(waiting or 0)
+
+
+@pytest.mark.parametrize("operation", ["grant", "move", "register"])
+async def test_nothing_enters_a_company_while_it_is_archived(
+    factory: Factory, sessionmaker: async_sessionmaker[AsyncSession], operation: str
+) -> None:
+    # given an empty customer (its devices paid by the platform), and the platform's credits
+    platform = await factory.company(name="Platform")
+    customer = await factory.company(platform)
+    user = await factory.user(platform, Role.ADMINISTRATOR)
+    actor = Actor(
+        user_id=user.id,
+        company_id=platform.id,
+        company_path=platform.path,
+        role=Role.ADMINISTRATOR,
+        is_platform=True,
+    )
+    async with sessionmaker() as session:
+        await begin_write(session)
+        await credit.grant_credits(session, actor=actor, company_id=platform.id, amount=10)
+        await session.execute(
+            update(Company).where(Company.id == customer.id).values(use_parent_credits=True)
+        )
+        await session.commit()
+
+    async def enter() -> str:
+        async with sessionmaker() as session:
+            await begin_write(session)
+            try:
+                if operation == "grant":
+                    await credit.grant_credits(
+                        session, actor=actor, company_id=customer.id, amount=5
+                    )
+                elif operation == "move":
+                    await credit.move_credits(
+                        session, actor=actor, source_id=platform.id, target_id=customer.id, amount=5
+                    )
+                else:
+                    await register_device(
+                        session,
+                        actor=actor,
+                        company_id=customer.id,
+                        spec=DeviceSpec(serial_number="RACE-1", name="M", model="M", datapoints=1),
+                        period=PERIOD,
+                    )
+            except DomainError as exc:
+                await session.rollback()
+                return exc.code.value
+            await session.commit()
+            return "applied"
+
+    # when the customer's archive has checked it empty but not committed yet,
+    async with sessionmaker() as archiving:
+        await begin_write(archiving)
+        await archive_company(archiving, actor=actor, company_id=customer.id)
+        # and the operation starts meanwhile (and waits on a lock, wherever it waits)
+        entering = asyncio.create_task(enter())
+        async with sessionmaker() as observer:
+            for _ in range(100):
+                if entering.done() or await _lock_waiters(observer):
+                    break
+                await asyncio.sleep(0.02)
+        await archiving.commit()
+    outcome = await entering
+
+    # then the operation was refused, and the archived company holds nothing
+    async with sessionmaker() as session:
+        archived = await session.get(Company, customer.id)
+        assert archived is not None and archived.archived_at is not None
+        balance = await session.scalar(
+            select(CreditBalance.balance).where(CreditBalance.company_id == customer.id)
+        )
+        devices = await session.scalar(
+            select(func.count()).select_from(Device).where(Device.company_id == customer.id)
+        )
+        assert (outcome, balance or 0, devices) == (ErrorCode.COMPANY_ARCHIVED.value, 0, 0)

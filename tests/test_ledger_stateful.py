@@ -150,7 +150,7 @@ def _amount_error(amount: int) -> str | None:
     if amount < 1:
         return "INVALID_VALUE"
     if amount > MAX_AMOUNT:
-        return "TOO_LONG"
+        return "OUT_OF_RANGE"
     return None
 
 
@@ -315,12 +315,16 @@ def _draw_step(data: st.DataObject, model: Model, number: int) -> Step:
         company = data.draw(st.integers(min_value=1, max_value=len(PARENTS) - 1), label="company")
         return UseParentCredits(company, data.draw(st.booleans(), label="value"))
     if kind == "retry" and model.keys:
-        (actor, used_key), (first, _) = data.draw(st.sampled_from(sorted(model.keys.items())))
+        (actor, used_key), (first, _) = data.draw(
+            st.sampled_from(sorted(model.keys.items())), label="used key"
+        )
         how = data.draw(st.sampled_from(["same input", "other input", "other user"]), label="how")
         if how == "same input":
             return first
         if how == "other user":
-            return replace(first, actor=(actor + data.draw(st.integers(1, 2))) % len(ACTOR_HOMES))
+            others = [index for index in range(len(ACTOR_HOMES)) if index != actor]
+            other = data.draw(st.sampled_from(others), label="other user")
+            return replace(first, actor=other)
         return _draw_keyed(data, model, actor=actor, key=used_key)
     key = data.draw(st.none() | st.just(f"key-{number}"), label="idempotency key")
     return _draw_keyed(data, model, actor=None, key=key)
