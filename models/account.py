@@ -10,7 +10,6 @@ from sqlalchemy import (
     JSON,
     Boolean,
     CheckConstraint,
-    Enum,
     ForeignKey,
     Index,
     Integer,
@@ -20,11 +19,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from models.base import Base, TimestampMixin, UTCDateTime, utcnow
-
-
-def _enum(cls: type[enum.Enum], name: str) -> Enum:
-    return Enum(cls, name=name, native_enum=False, length=30, create_constraint=True)
+from models.base import Base, TimestampMixin, UTCDateTime, str_enum, utcnow
 
 
 class BillingUnit(enum.StrEnum):
@@ -89,7 +84,7 @@ class License(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     code: Mapped[str] = mapped_column(String(50), nullable=False, unique=True)
     name: Mapped[str] = mapped_column(String(100), nullable=False)
-    billing_unit: Mapped[BillingUnit] = mapped_column(_enum(BillingUnit, "billing_unit"))
+    billing_unit: Mapped[BillingUnit] = mapped_column(str_enum(BillingUnit, "billing_unit"))
     # Starter < Professional < ...: higher is more capable, within a billing unit.
     rank: Mapped[int] = mapped_column(Integer, nullable=False)
     is_custom: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
@@ -117,12 +112,14 @@ class Account(TimestampMixin, Base):
     rtc_lines: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     sms_credits: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     period_months: Mapped[int] = mapped_column(Integer, nullable=False)
-    sector: Mapped[Sector] = mapped_column(_enum(Sector, "sector"))
-    payment_method: Mapped[PaymentMethod] = mapped_column(_enum(PaymentMethod, "payment_method"))
-    card_type: Mapped[CardType | None] = mapped_column(_enum(CardType, "card_type"), nullable=True)
+    sector: Mapped[Sector] = mapped_column(str_enum(Sector, "sector"))
+    payment_method: Mapped[PaymentMethod] = mapped_column(str_enum(PaymentMethod, "payment_method"))
+    card_type: Mapped[CardType | None] = mapped_column(
+        str_enum(CardType, "card_type"), nullable=True
+    )
     email_domain: Mapped[str | None] = mapped_column(String(253), nullable=True)
     comment: Mapped[str | None] = mapped_column(Text, nullable=True)
-    state: Mapped[AccountState] = mapped_column(_enum(AccountState, "account_state"))
+    state: Mapped[AccountState] = mapped_column(str_enum(AccountState, "account_state"))
     starts_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     # The one application under review that concerns this account (as subject or target).
@@ -147,9 +144,9 @@ class Application(Base):
     __tablename__ = "applications"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    kind: Mapped[ApplicationKind] = mapped_column(_enum(ApplicationKind, "application_kind"))
+    kind: Mapped[ApplicationKind] = mapped_column(str_enum(ApplicationKind, "application_kind"))
     status: Mapped[ApplicationStatus] = mapped_column(
-        _enum(ApplicationStatus, "application_status")
+        str_enum(ApplicationStatus, "application_status")
     )
     # The account's company, copied here so scoped lists need no join through accounts.
     company_id: Mapped[int] = mapped_column(
@@ -198,7 +195,7 @@ class AccountReminder(Base):
         ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False
     )
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
-    kind: Mapped[ReminderKind] = mapped_column(_enum(ReminderKind, "reminder_kind"))
+    kind: Mapped[ReminderKind] = mapped_column(str_enum(ReminderKind, "reminder_kind"))
     sent_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
 
     __table_args__ = (UniqueConstraint("account_id", "expires_at", "kind"),)

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import enum
 from datetime import UTC, datetime
 
-from sqlalchemy import DateTime, MetaData, String, TypeDecorator
+from sqlalchemy import DateTime, Enum, MetaData, String, TypeDecorator
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -48,6 +49,12 @@ def binary_string(length: int) -> String:
     not a locale's order that ignores punctuation.
     """
     return String(length).with_variant(String(length, collation="C"), "postgresql")
+
+
+def str_enum(cls: type[enum.Enum], name: str, *, length: int = 30) -> Enum:
+    """An enum stored as its value in a VARCHAR with a CHECK constraint: portable between
+    SQLite and PostgreSQL, and a new value needs no ALTER TYPE."""
+    return Enum(cls, name=name, native_enum=False, length=length, create_constraint=True)
 
 
 class Base(DeclarativeBase):

@@ -9,7 +9,6 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     CheckConstraint,
-    Enum,
     ForeignKey,
     Index,
     Integer,
@@ -18,7 +17,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from models.base import Base, UTCDateTime, utcnow
+from models.base import Base, UTCDateTime, str_enum, utcnow
 
 
 class EntryKind(enum.StrEnum):
@@ -51,9 +50,7 @@ class LedgerEntry(Base):
     company_id: Mapped[int] = mapped_column(
         ForeignKey("companies.id", ondelete="RESTRICT"), nullable=False
     )
-    kind: Mapped[EntryKind] = mapped_column(
-        Enum(EntryKind, name="entry_kind", native_enum=False, length=20, create_constraint=True)
-    )
+    kind: Mapped[EntryKind] = mapped_column(str_enum(EntryKind, "entry_kind", length=20))
     amount: Mapped[int] = mapped_column(Integer, nullable=False)  # signed: + in, - out
     balance_after: Mapped[int] = mapped_column(Integer, nullable=False)
     actor_id: Mapped[int | None] = mapped_column(

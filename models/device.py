@@ -6,10 +6,10 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, Enum, ForeignKey, Index, Integer, String, text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from models.base import Base, TimestampMixin, UTCDateTime, utcnow
+from models.base import Base, TimestampMixin, UTCDateTime, str_enum, utcnow
 
 
 class DeviceStatus(enum.StrEnum):
@@ -32,11 +32,7 @@ class Device(TimestampMixin, Base):
     account_id: Mapped[int | None] = mapped_column(
         ForeignKey("accounts.id", ondelete="RESTRICT"), nullable=True
     )
-    status: Mapped[DeviceStatus] = mapped_column(
-        Enum(
-            DeviceStatus, name="device_status", native_enum=False, length=20, create_constraint=True
-        )
-    )
+    status: Mapped[DeviceStatus] = mapped_column(str_enum(DeviceStatus, "device_status", length=20))
     registered_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
     # The end of the period the last credit paid for; the charging job looks at it.
     paid_until: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)

@@ -5,10 +5,10 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import Boolean, Enum, ForeignKey, Index, Integer, String, text
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from models.base import Base, TimestampMixin, UTCDateTime, utcnow
+from models.base import Base, TimestampMixin, UTCDateTime, str_enum, utcnow
 
 
 class Role(enum.StrEnum):
@@ -35,7 +35,7 @@ class User(TimestampMixin, Base):
     email: Mapped[str] = mapped_column(String(254), nullable=False)
     name: Mapped[str] = mapped_column(String(200), nullable=False, default="")
     role: Mapped[Role] = mapped_column(
-        Enum(Role, name="user_role", native_enum=False, length=20, create_constraint=True),
+        str_enum(Role, "user_role", length=20),
         nullable=False,
     )
     password_hash: Mapped[str] = mapped_column(String(255), nullable=False)
@@ -63,7 +63,7 @@ class Invitation(Base):
     email: Mapped[str] = mapped_column(String(254), nullable=False)
     name: Mapped[str] = mapped_column(String(200), nullable=False, default="")
     role: Mapped[Role] = mapped_column(
-        Enum(Role, name="invitation_role", native_enum=False, length=20, create_constraint=True),
+        str_enum(Role, "invitation_role", length=20),
         nullable=False,
     )
     # SHA-256 of the random token mailed to the invitee; the token itself is never stored.

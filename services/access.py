@@ -8,10 +8,12 @@ Out of scope is NOT_FOUND, exactly like a missing row; in scope but not allowed 
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from models.base import Base
 from models.company import Company
 from policies.actor import Actor
 from policies.enforcer import Action, Authorizer, Relation
@@ -46,6 +48,30 @@ async def company_in_scope(
     if row is None or row.relation is None:
         return None
     return row.Company, Relation(row.relation)
+
+
+# A model with `id` and `company_id` columns: users, devices, accounts...
+Owned = TypeVar("Owned", bound=Base)
+
+
+async def row_in_scope(
+    session: AsyncSession, actor: Actor, model: type[Owned], row_id: int, *, lock: bool = False
+) -> tuple[Owned, Relation] | None:
+    """A company-owned row with its company's relation to the actor, or None when missing
+    or out of scope: one query, the relation computed in SQL."""
+    columns = model.__table__.c
+    query = (
+        select(model, relation_to(actor).label("relation"))
+        .join(Company, Company.id == columns.company_id)
+        .where(columns.id == row_id)
+    )
+    if lock:
+        query = query.with_for_update(of=model)
+    row = (await session.execute(query)).one_or_none()
+    if row is None or row.relation is None:
+        return None
+    found: Owned = row[0]
+    return found, Relation(row.relation)
 
 
 async def authorize_company(

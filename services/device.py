@@ -22,10 +22,10 @@ from models.company import Company
 from models.credit import EntryKind
 from models.device import Device, DeviceStatus
 from policies.actor import Actor
-from policies.enforcer import Action, Relation
-from policies.scope import in_subtree, relation_to
+from policies.enforcer import Action
+from policies.scope import in_subtree
 from services import credit, idempotency
-from services.access import authorize_company, require
+from services.access import authorize_company, require, row_in_scope
 from services.credit import InsufficientCreditsError
 from services.errors import ConflictError, ErrorCode, NotFoundError, ValidationError
 from services.pagination import Page, PageRequest, cursor_key
@@ -186,27 +186,10 @@ async def _check_serial_free(session: AsyncSession, serial: str) -> None:
         raise _serial_taken()
 
 
-async def _device_in_scope(
-    session: AsyncSession, actor: Actor, device_id: int, *, lock: bool = False
-) -> tuple[Device, Relation] | None:
-    query = (
-        select(Device, relation_to(actor).label("relation"))
-        .join(Company, Company.id == Device.company_id)
-        .where(Device.id == device_id)
-    )
-    if lock:
-        query = query.with_for_update(of=Device)
-    row = (await session.execute(query)).one_or_none()
-    if row is None or row.relation is None:
-        return None
-    device: Device = row.Device
-    return device, Relation(row.relation)
-
-
 async def _registered_device(
     session: AsyncSession, actor: Actor, action: Action, device_id: int
 ) -> Device:
-    found = await _device_in_scope(session, actor, device_id, lock=True)
+    found = await row_in_scope(session, actor, Device, device_id, lock=True)
     if found is None:
         raise NotFoundError("Device")
     device, relation = found
@@ -240,7 +223,7 @@ async def unregister_device(session: AsyncSession, *, actor: Actor, device_id: i
 
 
 async def get_device(session: AsyncSession, *, actor: Actor, device_id: int) -> Device | None:
-    found = await _device_in_scope(session, actor, device_id)
+    found = await row_in_scope(session, actor, Device, device_id)
     if found is None:
         return None
     device, relation = found

@@ -22,10 +22,10 @@ from models.base import utcnow
 from models.company import Company
 from models.user import PasswordResetToken, Role, User
 from policies.actor import Actor
-from policies.enforcer import Action, Relation
-from policies.scope import in_subtree, relation_to
+from policies.enforcer import Action
+from policies.scope import in_subtree
 from services import mail
-from services.access import authorize_company, require
+from services.access import authorize_company, require, row_in_scope
 from services.auth import normalize_email, revoke_all_sessions
 from services.errors import (
     ErrorCode,
@@ -43,26 +43,9 @@ from services.validation import clean_name
 RESET_MAIL_INTERVAL = timedelta(minutes=1)
 
 
-async def _user_with_relation(
-    session: AsyncSession, actor: Actor, user_id: int, *, lock: bool = False
-) -> tuple[User, Relation] | None:
-    query = (
-        select(User, relation_to(actor).label("relation"))
-        .join(Company, Company.id == User.company_id)
-        .where(User.id == user_id)
-    )
-    if lock:
-        query = query.with_for_update(of=User)
-    row = (await session.execute(query)).one_or_none()
-    if row is None or row.relation is None:
-        return None
-    user: User = row.User
-    return user, Relation(row.relation)
-
-
 async def get_user(session: AsyncSession, *, actor: Actor, user_id: int) -> User | None:
     """A user of a company the actor may read, or None (missing and out of scope alike)."""
-    found = await _user_with_relation(session, actor, user_id)
+    found = await row_in_scope(session, actor, User, user_id)
     if found is None:
         return None
     user, relation = found
@@ -112,7 +95,7 @@ async def list_users(
 
 async def _managed_user(session: AsyncSession, actor: Actor, action: Action, user_id: int) -> User:
     """The target of a management action, locked, after the scope, policy and role rules."""
-    found = await _user_with_relation(session, actor, user_id)
+    found = await row_in_scope(session, actor, User, user_id)
     if found is None:
         raise NotFoundError("User")
     user, relation = found
