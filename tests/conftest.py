@@ -31,6 +31,7 @@ from config import Settings
 from server import create_app
 from tests.factories import Factory
 from tests.graphql import GraphQLClient
+from tests.smtp import smtp_server  # noqa: F401 - a fixture: a real SMTP server on loopback
 
 PG_URL = os.environ.get(
     "TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/fleet_test"

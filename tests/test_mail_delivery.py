@@ -38,7 +38,6 @@ from services.mail_delivery import (
     transport_for,
 )
 from tests.smtp import HOST, SmtpServer, body, free_port, links
-from tests.smtp import smtp_server as smtp_server  # the fixture, until conftest.py has it
 
 SENDER = "Fleet Admin <no-reply@example.com>"
 Maker = async_sessionmaker[AsyncSession]
