@@ -37,13 +37,22 @@ def require(actor: Actor, action: Action, relation: Relation) -> None:
 
 
 async def company_in_scope(
-    session: AsyncSession, actor: Actor, company_id: int, *, lock: bool = False
+    session: AsyncSession,
+    actor: Actor,
+    company_id: int,
+    *,
+    lock: bool = False,
+    share: bool = False,
 ) -> tuple[Company, Relation] | None:
-    """The company with its relation to the actor, or None when missing or out of scope."""
+    """The company with its relation to the actor, or None when missing or out of scope.
+
+    `lock` takes the row for update (to change the company); `share` keeps it from being
+    changed (archived) until the transaction ends, without blocking other sharers.
+    """
     relation = relation_to(actor).label("relation")
     query = select(Company, relation).where(Company.id == company_id)
-    if lock:
-        query = query.with_for_update(of=Company)
+    if lock or share:
+        query = query.with_for_update(of=Company, read=not lock)
     row = (await session.execute(query)).one_or_none()
     if row is None or row.relation is None:
         return None
@@ -82,9 +91,10 @@ async def authorize_company(
     *,
     field: str = "id",
     lock: bool = False,
+    share: bool = False,
 ) -> Company:
     """Load the target company for `action`, or raise NOT_FOUND / FORBIDDEN."""
-    found = await company_in_scope(session, actor, company_id, lock=lock)
+    found = await company_in_scope(session, actor, company_id, lock=lock, share=share)
     if found is None:
         raise NotFoundError("Company", field=field)
     company, relation = found

@@ -145,8 +145,9 @@ async def grant_credits(
     idempotency_key: str | None = None,
 ) -> LedgerEntry:
     """Sell credits to a company: they come from the platform's issuing account."""
+    # Shared lock: the company cannot be archived while credits enter it.
     company = await authorize_company(
-        session, actor, Action.CREDIT_GRANT, company_id, field="companyId"
+        session, actor, Action.CREDIT_GRANT, company_id, field="companyId", share=True
     )
     _refuse_archived(company, "companyId")
     amount, reason = _clean_amount(amount), _clean_reason(reason)
@@ -198,7 +199,7 @@ async def move_credits(
         session, actor, Action.CREDIT_MOVE, source_id, field="fromCompanyId"
     )
     target = await authorize_company(
-        session, actor, Action.CREDIT_MOVE, target_id, field="toCompanyId"
+        session, actor, Action.CREDIT_MOVE, target_id, field="toCompanyId", share=True
     )
     # Credits may leave an archived company (none should be there), never enter one.
     _refuse_archived(target, "toCompanyId")

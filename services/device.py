@@ -112,8 +112,9 @@ async def register_device(
     period: timedelta,
     idempotency_key: str | None = None,
 ) -> Device:
+    # Shared lock: the company cannot be archived while a device enters it.
     company = await authorize_company(
-        session, actor, Action.DEVICE_REGISTER, company_id, field="companyId"
+        session, actor, Action.DEVICE_REGISTER, company_id, field="companyId", share=True
     )
     if company.archived_at is not None:
         raise ValidationError(
