@@ -7,25 +7,21 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select, update
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from models.account import Account, License
+from models.account import Account
 from models.company import Company
 from models.mail import OutboxMessage
 from models.user import Role
 from services.account import add_months
 from tests.factories import Factory
-from tests.graphql import GraphQLClient, gid
+from tests.graphql import GraphQLClient, mutate, mutation, union
+from tests.helpers import Maker, account_request, license_ids
 
-APPLICATION = """
-  __typename
-  ... on ApplicationPayload {
+APPLICATION = union("""ApplicationPayload {
     application { id kind status reason change before
       account { id status datapoints datapointsUsed datapointsLeft expiresAt
                 license { code } pendingApplication { id } } }
-  }
-  ... on Error { code field message }
-"""
+  }""")
 
 
 class Desk:
@@ -36,26 +32,12 @@ class Desk:
         self.customer = customer_token
         self.desk = desk_token
 
-    async def file(self, mutation: str, data: dict[str, Any]) -> dict[str, Any]:
-        result = await self.client(
-            f"mutation($input: {mutation[0].upper()}{mutation[1:]}Input!) "
-            f"{{ {mutation}(input: $input) {{ {APPLICATION} }} }}",
-            {"input": data},
-            token=self.customer,
-        )
-        payload: dict[str, Any] = result.data[mutation]
-        return payload
+    async def file(self, name: str, data: dict[str, Any]) -> dict[str, Any]:
+        return await mutate(self.client, mutation(name, APPLICATION), name, data, self.customer)
 
     async def decide(self, verb: str, data: dict[str, Any]) -> dict[str, Any]:
-        mutation = f"application{verb.title()}"
-        result = await self.client(
-            f"mutation($input: Application{verb.title()}Input!) "
-            f"{{ {mutation}(input: $input) {{ {APPLICATION} }} }}",
-            {"input": data},
-            token=self.desk,
-        )
-        payload: dict[str, Any] = result.data[mutation]
-        return payload
+        name = f"application{verb.title()}"
+        return await mutate(self.client, mutation(name, APPLICATION), name, data, self.desk)
 
     async def approved(self, mutation: str, data: dict[str, Any]) -> dict[str, Any]:
         filed = await self.file(mutation, data)
@@ -68,37 +50,24 @@ class Desk:
 
 
 async def _setup(
-    factory: Factory, client: GraphQLClient, sessionmaker: async_sessionmaker[AsyncSession]
+    factory: Factory, client: GraphQLClient, sessionmaker: Maker
 ) -> tuple[Desk, Company, dict[str, str]]:
     platform = await factory.company(name="Platform")
     partner = await factory.company(platform, name="Partner")
     customer = await factory.company(partner, name="Customer", country_code="ES")
     desk_user = await factory.user(platform, Role.ADMINISTRATOR)
     customer_admin = await factory.user(customer, Role.SUPERADMIN, email="boss@customer.es")
-    async with sessionmaker() as session:
-        licenses = {
-            lic.code: gid("License", lic.id) for lic in await session.scalars(select(License))
-        }
     desk = Desk(client, factory.token(customer_admin), factory.token(desk_user))
-    return desk, customer, licenses
+    return desk, customer, await license_ids(sessionmaker)
 
 
 def _new_account(customer: Company, licenses: dict[str, str], **overrides: Any) -> dict[str, Any]:
-    return {
-        "companyId": gid("Company", customer.id),
-        "name": "Hotel Sol energy savings",
-        "customerName": "Hotel Sol S.L.",
-        "licenseId": licenses["STARTER_DP"],
-        "datapoints": 100,
-        "sector": "HOSPITALITY",
-        "paymentMethod": "DIRECT_DEBIT",
-        "emailDomain": "hotelsol.es",
-        **overrides,
-    }
+    data = account_request(customer, licenses["STARTER_DP"], emailDomain="hotelsol.es")
+    return data | overrides
 
 
 async def test_the_license_catalog_is_seeded(
-    factory: Factory, client: GraphQLClient, sessionmaker: async_sessionmaker[AsyncSession]
+    factory: Factory, client: GraphQLClient, sessionmaker: Maker
 ) -> None:
     desk, _, _ = await _setup(factory, client, sessionmaker)
     result = await client("{ licenses { code name billingUnit rank isCustom } }", token=desk.desk)
@@ -111,7 +80,7 @@ async def test_the_license_catalog_is_seeded(
 
 
 async def test_create_extend_free_upgrade_and_renew(
-    factory: Factory, client: GraphQLClient, sessionmaker: async_sessionmaker[AsyncSession]
+    factory: Factory, client: GraphQLClient, sessionmaker: Maker
 ) -> None:
     desk, customer, licenses = await _setup(factory, client, sessionmaker)
 
@@ -169,7 +138,7 @@ async def test_create_extend_free_upgrade_and_renew(
 
 
 async def test_renewal_of_an_expired_account_runs_from_now(
-    factory: Factory, client: GraphQLClient, sessionmaker: async_sessionmaker[AsyncSession]
+    factory: Factory, client: GraphQLClient, sessionmaker: Maker
 ) -> None:
     desk, customer, licenses = await _setup(factory, client, sessionmaker)
     account = await desk.approved("accountRequest", _new_account(customer, licenses))
@@ -189,7 +158,7 @@ async def test_renewal_of_an_expired_account_runs_from_now(
 
 
 async def test_a_rejection_says_why_and_mails_the_applicant(
-    factory: Factory, client: GraphQLClient, sessionmaker: async_sessionmaker[AsyncSession]
+    factory: Factory, client: GraphQLClient, sessionmaker: Maker
 ) -> None:
     desk, customer, licenses = await _setup(factory, client, sessionmaker)
     filed = await desk.file("accountRequest", _new_account(customer, licenses))

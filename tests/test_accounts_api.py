@@ -16,7 +16,8 @@ platform's ADMINISTRATOR (`desk`) as the usual decider:
     |   |   |-- Site    (no users)
     |   |   `-- Berlin  (no users; in Germany: no RTC lines)
     |   `-- Neighbour   neighbour_boss (SUPERADMIN)                     (sibling branch)
-    `-- Other           (another branch)
+    `-- Other Partner
+        `-- Other       (another branch)
 """
 
 from __future__ import annotations
@@ -29,7 +30,6 @@ from typing import Any
 
 import pytest
 from sqlalchemy import select, update
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from models.account import Account, Application, ApplicationStatus, License
 from models.base import utcnow
@@ -37,43 +37,42 @@ from models.company import Company
 from models.device import Device, DeviceStatus
 from models.mail import OutboxMessage
 from models.user import Role, User
-from schema.ids import parse_id
 from services.account import MAX_AMOUNT
 from tests.factories import Factory
-from tests.graphql import GraphQLClient, Response, gid
+from tests.graphql import (
+    GraphQLClient,
+    Response,
+    cid,
+    error,
+    gid,
+    mutation,
+    pk,
+    union,
+    without_message,
+)
+from tests.helpers import Maker, account_request, get_row, license_ids, snapshot_of
+from tests.worlds import ApiWorld, standard_tree
 
-Maker = async_sessionmaker[AsyncSession]
-
-APPLICATION_FIELDS = """
-  __typename
-  ... on ApplicationPayload {
+APPLICATION_FIELDS = union("""ApplicationPayload {
     application {
       id kind status reason change
       account { id status datapoints meters emailDomain license { code }
                 pendingApplication { id } }
       targetAccount { id datapoints pendingApplication { id } }
     }
-  }
-  ... on Error { code field message }
-"""
+  }""")
 
-INPUT_TYPES = {
-    "accountRequest": "AccountRequestInput",
-    "accountExtensionRequest": "AccountExtensionRequestInput",
-    "accountLicenseChangeRequest": "AccountLicenseChangeRequestInput",
-    "accountRenewalRequest": "AccountRenewalRequestInput",
-    "datapointTransferRequest": "DatapointTransferRequestInput",
-    "applicationApprove": "ApplicationApproveInput",
-    "applicationReject": "ApplicationRejectInput",
-    "applicationCancel": "ApplicationCancelInput",
-}
-FILING = [
+MUTATIONS = [
     "accountRequest",
     "accountExtensionRequest",
     "accountLicenseChangeRequest",
     "accountRenewalRequest",
     "datapointTransferRequest",
+    "applicationApprove",
+    "applicationReject",
+    "applicationCancel",
 ]
+FILING = MUTATIONS[:5]  # the rest decide on or cancel applications
 DECIDING = ["applicationApprove", "applicationReject"]
 
 LICENSE_CREATE = """
@@ -87,44 +86,14 @@ mutation Create($input: LicenseCreateInput!) {
 """
 
 
-def document(mutation: str) -> str:
-    return (
-        f"mutation Run($input: {INPUT_TYPES[mutation]}!) "
-        f"{{ {mutation}(input: $input) {{ {APPLICATION_FIELDS} }} }}"
-    )
-
-
-def cid(company: Company) -> str:
-    return gid("Company", company.id)
-
-
-def pk(global_id: str) -> int:
-    return parse_id(global_id)[1]
-
-
-def error(code: str, field: str | None, typename: str = "ValidationError") -> dict[str, Any]:
-    """What a typed error must say, message aside (it is for humans and may change)."""
-    return {"__typename": typename, "code": code, "field": field}
-
-
-def without_message(result: dict[str, Any]) -> dict[str, Any]:
-    assert isinstance(result.get("message"), str), result
-    assert result["message"]
-    return {key: value for key, value in result.items() if key != "message"}
+def document(name: str) -> str:
+    return mutation(name, APPLICATION_FIELDS)
 
 
 @dataclass
-class World:
-    client: GraphQLClient
-    factory: Factory
-    sessionmaker: Maker
-    platform: Company
-    partner: Company
-    customer: Company
+class World(ApiWorld):
     site: Company
     berlin: Company
-    neighbour: Company
-    other: Company
     desk: User  # ADMINISTRATOR of the platform: the desk that decides
     root: User  # SUPERADMIN of the platform
     partner_boss: User
@@ -135,18 +104,8 @@ class World:
     neighbour_boss: User
     licenses: dict[str, str]  # code -> global id
 
-    def token(self, user: User) -> str:
-        return self.factory.token(user)
-
-    async def call(self, mutation: str, data: dict[str, Any], user: User | None) -> Response:
-        token = self.token(user) if user else None
-        return await self.client(document(mutation), {"input": data}, token=token)
-
-    async def result(self, mutation: str, data: dict[str, Any], user: User) -> dict[str, Any]:
-        """The mutation's result union member; the request itself must not fail."""
-        response = await self.call(mutation, data, user)
-        result: dict[str, Any] = response.data[mutation]
-        return result
+    def selection(self, name: str) -> str:
+        return APPLICATION_FIELDS
 
     async def file(
         self, mutation: str, data: dict[str, Any], user: User | None = None
@@ -192,46 +151,24 @@ _serials = itertools.count(1)
 
 def new_account(world: World, company: Company | None = None, **overrides: Any) -> dict[str, Any]:
     """A valid accountRequest input; `licenseId` may be given as a catalog code."""
-    data: dict[str, Any] = {
-        "companyId": cid(company or world.customer),
-        "name": "Hotel Sol energy savings",
-        "customerName": "Hotel Sol S.L.",
-        "licenseId": "STARTER_DP",
-        "datapoints": 100,
-        "sector": "HOSPITALITY",
-        "paymentMethod": "DIRECT_DEBIT",
-        **overrides,
-    }
+    data = account_request(company or world.customer, "STARTER_DP", **overrides)
     data["licenseId"] = world.licenses.get(data["licenseId"], data["licenseId"])
     return data
 
 
 @pytest.fixture
-async def world(
-    client: GraphQLClient, factory: Factory, sessionmaker: async_sessionmaker[AsyncSession]
-) -> World:
-    platform = await factory.company(name="Platform")
-    partner = await factory.company(platform, name="Partner")
-    other = await factory.company(platform, name="Other", country_code="PT")
-    customer = await factory.company(partner, name="Customer")
-    neighbour = await factory.company(partner, name="Neighbour")
+async def world(client: GraphQLClient, factory: Factory, sessionmaker: Maker) -> World:
+    tree = await standard_tree(factory)
+    platform, partner, customer = tree.platform, tree.partner, tree.customer
     site = await factory.company(customer, name="Site")
     berlin = await factory.company(customer, name="Berlin", country_code="DE")
-    async with sessionmaker() as session:
-        licenses = {
-            lic.code: gid("License", lic.id) for lic in await session.scalars(select(License))
-        }
     return World(
+        **tree.companies(),
         client=client,
         factory=factory,
         sessionmaker=sessionmaker,
-        platform=platform,
-        partner=partner,
-        customer=customer,
         site=site,
         berlin=berlin,
-        neighbour=neighbour,
-        other=other,
         desk=await factory.user(platform, Role.ADMINISTRATOR, email="desk@platform.es"),
         root=await factory.user(platform, Role.SUPERADMIN, email="root@platform.es"),
         partner_boss=await factory.user(partner, Role.SUPERADMIN, email="boss@partner.es"),
@@ -239,37 +176,26 @@ async def world(
         admin=await factory.user(customer, Role.ADMINISTRATOR, email="admin@customer.es"),
         advanced=await factory.user(customer, Role.ADVANCED_USER, email="adv@customer.es"),
         viewer=await factory.user(customer, Role.USER, email="viewer@customer.es"),
-        neighbour_boss=await factory.user(neighbour, Role.SUPERADMIN, email="boss@neighbour.es"),
-        licenses=licenses,
+        neighbour_boss=await factory.user(
+            tree.neighbour, Role.SUPERADMIN, email="boss@neighbour.es"
+        ),
+        licenses=await license_ids(sessionmaker),
     )
 
 
 # --- reading rows back ------------------------------------------------------------------
 
 
-async def snapshot(sessionmaker: Maker) -> list[tuple[Any, ...]]:
-    """Every row a filing or decision could write: equal snapshots mean nothing was."""
-    rows: list[tuple[Any, ...]] = []
-    async with sessionmaker() as session:
-        for model in (Account, Application, Device, License, OutboxMessage):
-            table = model.__table__
-            result = await session.execute(select(table).order_by(table.c.id))
-            rows.extend((model.__tablename__, *row) for row in result)
-    return rows
+# Every row a filing or decision could write: equal snapshots mean nothing was written.
+snapshot = snapshot_of(Account, Application, Device, License, OutboxMessage)
 
 
 async def account_row(sessionmaker: Maker, account_id: str) -> Account:
-    async with sessionmaker() as session:
-        row = await session.get(Account, pk(account_id))
-        assert row is not None
-        return row
+    return await get_row(sessionmaker, Account, pk(account_id))
 
 
 async def application_row(sessionmaker: Maker, application_id: str) -> Application:
-    async with sessionmaker() as session:
-        row = await session.get(Application, pk(application_id))
-        assert row is not None
-        return row
+    return await get_row(sessionmaker, Application, pk(application_id))
 
 
 async def count(sessionmaker: Maker, model: type[Account | Application]) -> int:
@@ -630,7 +556,7 @@ async def scene(world: World) -> Scene:
     return Scene(account=account, other=other, held=held, pending=pending["id"])
 
 
-@pytest.mark.parametrize("mutation", list(INPUT_TYPES))
+@pytest.mark.parametrize("mutation", MUTATIONS)
 @pytest.mark.parametrize("token", [None, "not.a.jwt"], ids=["no-token", "bad-token"])
 async def test_unauthenticated(
     world: World, scene: Scene, sessionmaker: Maker, mutation: str, token: str | None

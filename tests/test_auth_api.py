@@ -20,73 +20,25 @@ from models.user import LoginThrottle, Role, User
 from server import token_config
 from services import auth, tokens
 from tests.factories import PASSWORD, Factory, password_hash
-from tests.graphql import GraphQLClient, Response, gid
+from tests.graphql import (
+    LOGIN,
+    REFRESH,
+    GraphQLClient,
+    Response,
+    gid,
+    login,
+    mutation,
+    refresh,
+    signed_in,
+    union,
+)
 
-LOGIN = """
-mutation Login($input: LoginInput!) {
-  login(input: $input) {
-    __typename
-    ... on AuthPayload {
-      accessToken accessTokenExpiresAt refreshToken refreshTokenExpiresAt
-      user { id email role isActive }
-    }
-    ... on Error { code field message }
-  }
-}
-"""
-
-REFRESH = """
-mutation Refresh($input: TokenRefreshInput!) {
-  tokenRefresh(input: $input) {
-    __typename
-    ... on AuthPayload { accessToken refreshToken user { id } }
-    ... on Error { code field message }
-  }
-}
-"""
-
-LOGOUT = """
-mutation Logout($input: LogoutInput!) {
-  logout(input: $input) {
-    __typename
-    ... on OkPayload { ok }
-    ... on Error { code field message }
-  }
-}
-"""
-
+LOGOUT = mutation("logout", union("OkPayload { ok }"))
 ME = "{ me { id email role } }"
-
-RENAME = """
-mutation Rename($input: CompanyRenameInput!) {
-  companyRename(input: $input) {
-    __typename
-    ... on CompanyPayload { company { name } }
-    ... on Error { code field message }
-  }
-}
-"""
+RENAME = mutation("companyRename", union("CompanyPayload { company { name } }"))
 
 
 # --- helpers -------------------------------------------------------------------------
-
-
-async def login(client: GraphQLClient, email: str, password: str = PASSWORD) -> dict[str, Any]:
-    result = await client(LOGIN, {"input": {"email": email, "password": password}})
-    login_result: dict[str, Any] = result.data["login"]
-    return login_result
-
-
-async def signed_in(client: GraphQLClient, user: User) -> dict[str, Any]:
-    payload = await login(client, user.email)
-    assert payload["__typename"] == "AuthPayload", payload
-    return payload
-
-
-async def refresh(client: GraphQLClient, refresh_token: str) -> dict[str, Any]:
-    result = await client(REFRESH, {"input": {"refreshToken": refresh_token}})
-    refreshed: dict[str, Any] = result.data["tokenRefresh"]
-    return refreshed
 
 
 async def me(client: GraphQLClient, token: str | None, **kwargs: Any) -> Response:

@@ -22,35 +22,22 @@ from typing import Any
 
 import pytest
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from config import Settings
 from models.company import Company
-from models.credit import CreditBalance, EntryKind, LedgerEntry
+from models.credit import EntryKind, LedgerEntry
 from models.db import begin_write, create_engine, create_sessionmaker
 from models.device import Device, DeviceStatus
 from models.user import Role, User
-from policies.actor import Actor
 from services import company as company_service
 from services import credit, jobs
 from services import device as device_service
 from services.device import ChargeReport, DeviceSpec
 from tests.factories import Factory
-
-Maker = async_sessionmaker[AsyncSession]
+from tests.helpers import Maker, actor_of, balance_of, get_row
 
 PERIOD = timedelta(hours=1)
 _serials = itertools.count(1)
-
-
-def actor_of(user: User, company: Company) -> Actor:
-    return Actor(
-        user_id=user.id,
-        company_id=company.id,
-        company_path=company.path,
-        role=user.role,
-        is_platform=company.parent_id is None,
-    )
 
 
 @dataclass
@@ -113,17 +100,10 @@ class World:
             await session.commit()
 
     async def device(self, device: Device) -> Device:
-        async with self.sessionmaker() as session:
-            row = await session.get(Device, device.id)
-            assert row is not None
-            return row
+        return await get_row(self.sessionmaker, Device, device.id)
 
     async def balance(self, company: Company) -> int:
-        async with self.sessionmaker() as session:
-            value = await session.scalar(
-                select(CreditBalance.balance).where(CreditBalance.company_id == company.id)
-            )
-        return value or 0
+        return await balance_of(self.sessionmaker, company)
 
     async def charges(self, device: Device | None = None) -> list[LedgerEntry]:
         """CHARGE entries made by the job (registrations have an actor, the job none)."""
@@ -159,6 +139,17 @@ async def world(factory: Factory, sessionmaker: Maker) -> World:
 
 async def charge(sessionmaker: Maker, now: datetime) -> ChargeReport:
     return await jobs.run_charging(sessionmaker, now=now, period=PERIOD)
+
+
+async def charge_at_once(settings: Settings, now: datetime, processes: int) -> list[ChargeReport]:
+    """The job run by several server processes at once, each with its own engine."""
+    engines = [create_engine(settings.database_url) for _ in range(processes)]
+    try:
+        makers = [create_sessionmaker(engine) for engine in engines]
+        return list(await asyncio.gather(*(charge(maker, now) for maker in makers)))
+    finally:
+        for engine in engines:
+            await engine.dispose()
 
 
 def counts(report: ChargeReport) -> tuple[int, int, int]:
@@ -352,13 +343,7 @@ async def test_two_concurrent_runs_charge_each_device_once(
     await world.grant(world.customer, 20)
     devices = [await world.register() for _ in range(6)]
     now = max(d.paid_until for d in devices) + timedelta(minutes=1)
-    engines = [create_engine(settings.database_url) for _ in range(2)]
-    try:
-        makers = [create_sessionmaker(engine) for engine in engines]
-        reports = await asyncio.gather(*(charge(maker, now) for maker in makers))
-    finally:
-        for engine in engines:
-            await engine.dispose()
+    reports = await charge_at_once(settings, now, processes=2)
     # then between them each device was charged exactly once
     assert sum(r.charged for r in reports) == 6
     entries = await world.charges()
@@ -377,13 +362,7 @@ async def test_concurrent_runs_with_too_few_credits_never_overdraw(
     devices = [await world.register() for _ in range(6)]
     await world.grant(world.customer, 3)
     now = max(d.paid_until for d in devices) + timedelta(minutes=1)
-    engines = [create_engine(settings.database_url) for _ in range(3)]
-    try:
-        makers = [create_sessionmaker(engine) for engine in engines]
-        reports = await asyncio.gather(*(charge(maker, now) for maker in makers))
-    finally:
-        for engine in engines:
-            await engine.dispose()
+    reports = await charge_at_once(settings, now, processes=3)
     assert sum(r.charged for r in reports) == 3
     assert sum(r.suspended for r in reports) == 3
     assert len(await world.charges()) == 3
@@ -431,6 +410,22 @@ class Runs:
             await self.enough.wait()
 
 
+async def run_scheduler(world: World, runs: Runs, clock: Callable[[], datetime]) -> None:
+    """A scheduler running every 5 ms on this clock: started, left to make `runs`, stopped."""
+    scheduler = jobs.Scheduler(
+        world.sessionmaker,
+        period=PERIOD,
+        interval=timedelta(milliseconds=5),
+        clock=clock,
+        run=runs,
+    )
+    scheduler.start()
+    try:
+        await runs.wait()
+    finally:
+        await scheduler.stop()
+
+
 async def run_all(_: int, sessionmaker: Maker, kwargs: Any) -> jobs.JobReport:
     return await jobs.run_all(sessionmaker, **kwargs)
 
@@ -441,19 +436,8 @@ async def test_the_scheduler_runs_the_jobs_and_stops_cleanly(world: World) -> No
     device = await world.register()
     fake_now = device.paid_until + timedelta(minutes=1)
     runs = Runs(3, run_all)
-    scheduler = jobs.Scheduler(
-        world.sessionmaker,
-        period=PERIOD,
-        interval=timedelta(milliseconds=5),
-        clock=lambda: fake_now,
-        run=runs,
-    )
     # when it is started and left to run a few times
-    scheduler.start()
-    try:
-        await runs.wait()
-    finally:
-        await scheduler.stop()
+    await run_scheduler(world, runs, clock=lambda: fake_now)
     # then every run used the clock's time, and the device was charged once, by the first
     assert set(runs.calls) == {fake_now}
     assert counts(runs.reports[0].charging) == (1, 0, 0)
@@ -476,18 +460,7 @@ async def test_the_scheduler_survives_a_failing_run(world: World) -> None:
         return await jobs.run_all(sessionmaker, **kwargs)
 
     runs = Runs(3, failing_first)
-    scheduler = jobs.Scheduler(
-        world.sessionmaker,
-        period=PERIOD,
-        interval=timedelta(milliseconds=5),
-        clock=lambda: start + timedelta(minutes=next(ticks)),
-        run=runs,
-    )
-    scheduler.start()
-    try:
-        await runs.wait()
-    finally:
-        await scheduler.stop()
+    await run_scheduler(world, runs, clock=lambda: start + timedelta(minutes=next(ticks)))
     # the runs after the failure happened, and the clock is asked afresh for every run
     assert runs.calls[:3] == [start, start + timedelta(minutes=1), start + timedelta(minutes=2)]
     assert len(runs.reports) >= 2

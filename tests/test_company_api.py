@@ -20,7 +20,7 @@ The world most tests act in, with the customer's ADMINISTRATOR as the usual call
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -29,63 +29,30 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from models.company import Company, path_segment
 from models.user import Role, User
-from schema.ids import parse_id
 from tests.factories import Factory
-from tests.graphql import GraphQLClient, Response, gid
+from tests.graphql import (
+    GraphQLClient,
+    Op,
+    cid,
+    error,
+    gid,
+    mutation,
+    op_result,
+    pk,
+    run,
+    union,
+    without_message,
+)
+from tests.helpers import Maker, get_row, snapshot_of
+from tests.worlds import Tree, standard_tree
 
 COMPANY_FIELDS = "id name countryCode useParentCredits archivedAt depth parent { id }"
+COMPANY_PAYLOAD = f"CompanyPayload {{ company {{ {COMPANY_FIELDS} }} }}"
 
-CREATE = f"""
-mutation Create($input: CompanyCreateInput!) {{
-  companyCreate(input: $input) {{
-    __typename
-    ... on CompanyPayload {{ company {{ {COMPANY_FIELDS} }} }}
-    ... on Error {{ code field message }}
-  }}
-}}
-"""
-RENAME = f"""
-mutation Rename($input: CompanyRenameInput!) {{
-  companyRename(input: $input) {{
-    __typename
-    ... on CompanyPayload {{ company {{ {COMPANY_FIELDS} }} }}
-    ... on Error {{ code field message }}
-  }}
-}}
-"""
-ARCHIVE = f"""
-mutation Archive($input: CompanyArchiveInput!) {{
-  companyArchive(input: $input) {{
-    __typename
-    ... on CompanyPayload {{ company {{ {COMPANY_FIELDS} }} }}
-    ... on ArchiveBlockedError {{ blockers }}
-    ... on Error {{ code field message }}
-  }}
-}}
-"""
-SET_USE_PARENT_CREDITS = f"""
-mutation SetUseParentCredits($input: CompanySetUseParentCreditsInput!) {{
-  companySetUseParentCredits(input: $input) {{
-    __typename
-    ... on CompanyPayload {{ company {{ {COMPANY_FIELDS} }} }}
-    ... on Error {{ code field message }}
-  }}
-}}
-"""
-
-
-@dataclass(frozen=True)
-class Op:
-    """A company mutation: its document, the input field naming the target, a valid rest."""
-
-    name: str
-    document: str
-    target_field: str
-    rest: dict[str, Any] = field(default_factory=dict)
-
-    def input(self, target: str, **overrides: Any) -> dict[str, Any]:
-        return {self.target_field: target, **self.rest, **overrides}
-
+CREATE = mutation("companyCreate", union(COMPANY_PAYLOAD))
+RENAME = mutation("companyRename", union(COMPANY_PAYLOAD))
+ARCHIVE = mutation("companyArchive", union(COMPANY_PAYLOAD, "ArchiveBlockedError { blockers }"))
+SET_USE_PARENT_CREDITS = mutation("companySetUseParentCredits", union(COMPANY_PAYLOAD))
 
 CREATE_OP = Op("companyCreate", CREATE, "parentId", {"name": "New", "countryCode": "ES"})
 RENAME_OP = Op("companyRename", RENAME, "id", {"name": "Renamed"})
@@ -95,15 +62,10 @@ OPS = [pytest.param(op, id=op.name) for op in (CREATE_OP, RENAME_OP, ARCHIVE_OP,
 
 
 @dataclass
-class World:
-    platform: Company
-    partner: Company
-    customer: Company
+class World(Tree):
     north: Company
     room: Company
     south: Company
-    neighbour: Company
-    other: Company
     root_admin: User  # SUPERADMIN of the platform
     partner_admin: User
     admin: User  # ADMINISTRATOR of the customer: the usual caller
@@ -112,78 +74,28 @@ class World:
 
 @pytest.fixture
 async def world(factory: Factory) -> World:
-    platform = await factory.company(name="Platform")
-    partner = await factory.company(platform, name="Partner")
-    other_partner = await factory.company(platform, name="Other Partner")
-    customer = await factory.company(partner, name="Customer")
-    neighbour = await factory.company(partner, name="Neighbour Site")
-    other = await factory.company(other_partner, name="Other Site")
-    north = await factory.company(customer, name="Site North")
-    south = await factory.company(customer, name="Site South")
+    tree = await standard_tree(factory, neighbour="Neighbour Site", other="Other Site")
+    north = await factory.company(tree.customer, name="Site North")
+    south = await factory.company(tree.customer, name="Site South")
     room = await factory.company(north, name="Room")
     return World(
-        platform=platform,
-        partner=partner,
-        customer=customer,
+        **tree.companies(),
         north=north,
         room=room,
         south=south,
-        neighbour=neighbour,
-        other=other,
-        root_admin=await factory.user(platform, Role.SUPERADMIN),
-        partner_admin=await factory.user(partner, Role.ADMINISTRATOR),
-        admin=await factory.user(customer, Role.ADMINISTRATOR),
-        viewer=await factory.user(customer, Role.USER),
+        root_admin=await factory.user(tree.platform, Role.SUPERADMIN),
+        partner_admin=await factory.user(tree.partner, Role.ADMINISTRATOR),
+        admin=await factory.user(tree.customer, Role.ADMINISTRATOR),
+        viewer=await factory.user(tree.customer, Role.USER),
     )
 
 
-def cid(company: Company) -> str:
-    return gid("Company", company.id)
+# Every company and user row, every column: equal snapshots mean nothing was written.
+snapshot = snapshot_of(Company, User)
 
 
-def pk(global_id: str) -> int:
-    return parse_id(global_id)[1]
-
-
-async def run(
-    client: GraphQLClient, op: Op, variables: dict[str, Any], token: str | None
-) -> Response:
-    return await client(op.document, {"input": variables}, token=token)
-
-
-async def result_of(
-    client: GraphQLClient, op: Op, variables: dict[str, Any], token: str
-) -> dict[str, Any]:
-    """The mutation's result union member; the request itself must not fail."""
-    response = await run(client, op, variables, token)
-    result: dict[str, Any] = response.data[op.name]
-    return result
-
-
-async def snapshot(sessionmaker: async_sessionmaker[AsyncSession]) -> list[tuple[Any, ...]]:
-    """Every company and user row, every column: equal snapshots mean nothing was written."""
-    async with sessionmaker() as session:
-        companies = await session.execute(select(Company.__table__).order_by(Company.id))
-        users = await session.execute(select(User.__table__).order_by(User.id))
-        return [tuple(row) for row in companies] + [tuple(row) for row in users]
-
-
-async def company_row(sessionmaker: async_sessionmaker[AsyncSession], company_id: int) -> Company:
-    async with sessionmaker() as session:
-        row = await session.get(Company, company_id)
-        assert row is not None
-        return row
-
-
-def error(code: str, field: str | None, typename: str = "ValidationError") -> dict[str, Any]:
-    """What a typed error must say, message aside (it is for humans and may change)."""
-    return {"__typename": typename, "code": code, "field": field}
-
-
-def without_message(result: dict[str, Any]) -> dict[str, Any]:
-    assert isinstance(result.get("message"), str)
-    assert result["message"]
-    return {key: value for key, value in result.items() if key not in ("message", "blockers")}
+async def company_row(sessionmaker: Maker, company_id: int) -> Company:
+    return await get_row(sessionmaker, Company, company_id)
 
 
 # --- companyCreate -------------------------------------------------------------------
@@ -198,7 +110,7 @@ async def test_create_adds_a_child_under_the_callers_company(
     # given the customer's administrator
     token = factory.token(world.admin)
     # when it creates a company under its own company
-    result = await result_of(
+    result = await op_result(
         client,
         CREATE_OP,
         {"parentId": cid(world.customer), "name": "  Site East ", "countryCode": "pt"},
@@ -231,7 +143,7 @@ async def test_create_under_a_descendant_with_use_parent_credits(
 ) -> None:
     # given the partner's administrator and a name of the longest accepted length
     name = "x" * 200
-    result = await result_of(
+    result = await op_result(
         client,
         CREATE_OP,
         {
@@ -281,7 +193,7 @@ async def test_create_rejects_invalid_input(
     expected: dict[str, Any],
 ) -> None:
     before = await snapshot(sessionmaker)
-    result = await result_of(
+    result = await op_result(
         client,
         CREATE_OP,
         CREATE_OP.input(cid(world.customer), **overrides),
@@ -301,7 +213,7 @@ async def test_create_under_an_archived_company_is_refused(
     archived = await factory.company(world.customer, name="Closed", archived=True)
     before = await snapshot(sessionmaker)
     # when the customer's administrator creates a company under it
-    result = await result_of(
+    result = await op_result(
         client, CREATE_OP, CREATE_OP.input(cid(archived)), factory.token(world.admin)
     )
     # then the parent is named as the culprit, and nothing is written
@@ -344,7 +256,7 @@ async def test_rename_own_company_or_a_descendant(
     # given the customer's administrator and its own company or one below it
     company: Company = getattr(world, target)
     # when it renames it
-    result = await result_of(
+    result = await op_result(
         client, RENAME_OP, {"id": cid(company), "name": " Renamed "}, factory.token(world.admin)
     )
     # then the payload and the row carry the new, trimmed name, and nothing else changed
@@ -375,7 +287,7 @@ async def test_rename_rejects_invalid_input(
     expected: dict[str, Any],
 ) -> None:
     before = await snapshot(sessionmaker)
-    result = await result_of(
+    result = await op_result(
         client,
         RENAME_OP,
         RENAME_OP.input(cid(world.north), **overrides),
@@ -393,7 +305,7 @@ async def test_rename_an_archived_company_is_refused(
 ) -> None:
     archived = await factory.company(world.customer, name="Closed", archived=True)
     before = await snapshot(sessionmaker)
-    result = await result_of(
+    result = await op_result(
         client, RENAME_OP, RENAME_OP.input(cid(archived)), factory.token(world.admin)
     )
     assert without_message(result) == error("COMPANY_ARCHIVED", "id")
@@ -430,7 +342,7 @@ async def test_archive_an_empty_descendant(
     # given an empty site under the customer, with only a deactivated user left
     await factory.user(world.south, active=False)
     # when the customer's administrator archives it
-    result = await result_of(
+    result = await op_result(
         client, ARCHIVE_OP, {"id": cid(world.south)}, factory.token(world.admin)
     )
     # then the payload and the row say when
@@ -452,7 +364,7 @@ async def test_a_company_whose_children_are_all_archived_can_be_archived(
     sessionmaker: async_sessionmaker[AsyncSession],
 ) -> None:
     await factory.company(world.south, name="Closed", archived=True)
-    result = await result_of(
+    result = await op_result(
         client, ARCHIVE_OP, {"id": cid(world.south)}, factory.token(world.admin)
     )
     assert result["__typename"] == "CompanyPayload"
@@ -483,7 +395,7 @@ async def test_archive_a_company_that_is_not_empty_says_what_blocks_it(
         await factory.company(world.south)
     before = await snapshot(sessionmaker)
     # when the customer's administrator archives it
-    result = await result_of(
+    result = await op_result(
         client, ARCHIVE_OP, {"id": cid(world.south)}, factory.token(world.admin)
     )
     # then the answer lists what is left, and nothing is written
@@ -500,7 +412,7 @@ async def test_archive_an_archived_company_is_refused(
 ) -> None:
     archived = await factory.company(world.customer, name="Closed", archived=True)
     before = await snapshot(sessionmaker)
-    result = await result_of(client, ARCHIVE_OP, {"id": cid(archived)}, factory.token(world.admin))
+    result = await op_result(client, ARCHIVE_OP, {"id": cid(archived)}, factory.token(world.admin))
     assert without_message(result) == error("COMPANY_ARCHIVED", "id")
     assert await snapshot(sessionmaker) == before
 
@@ -512,7 +424,7 @@ async def test_archive_rejects_a_malformed_id(
     sessionmaker: async_sessionmaker[AsyncSession],
 ) -> None:
     before = await snapshot(sessionmaker)
-    result = await result_of(
+    result = await op_result(
         client,
         ARCHIVE_OP,
         {"id": "Q29tcGFueTp4"},  # "Company:x"
@@ -562,13 +474,13 @@ async def test_set_use_parent_credits_on_a_descendant_and_back(
 ) -> None:
     token = factory.token(world.admin)
     # when the customer's administrator sets the flag on a site
-    on = await result_of(client, SET_OP, {"id": cid(world.room), "useParentCredits": True}, token)
+    on = await op_result(client, SET_OP, {"id": cid(world.room), "useParentCredits": True}, token)
     # then the payload and the row have it
     assert on["__typename"] == "CompanyPayload"
     assert on["company"]["useParentCredits"] is True
     assert (await company_row(sessionmaker, world.room.id)).use_parent_credits is True
     # and clearing it clears it
-    off = await result_of(client, SET_OP, {"id": cid(world.room), "useParentCredits": False}, token)
+    off = await op_result(client, SET_OP, {"id": cid(world.room), "useParentCredits": False}, token)
     assert off["company"]["useParentCredits"] is False
     assert (await company_row(sessionmaker, world.room.id)).use_parent_credits is False
 
@@ -581,7 +493,7 @@ async def test_set_use_parent_credits_on_an_archived_company_is_refused(
 ) -> None:
     archived = await factory.company(world.customer, name="Closed", archived=True)
     before = await snapshot(sessionmaker)
-    result = await result_of(
+    result = await op_result(
         client, SET_OP, SET_OP.input(cid(archived)), factory.token(world.admin)
     )
     assert without_message(result) == error("COMPANY_ARCHIVED", "id")
@@ -595,7 +507,7 @@ async def test_set_use_parent_credits_rejects_a_malformed_id(
     sessionmaker: async_sessionmaker[AsyncSession],
 ) -> None:
     before = await snapshot(sessionmaker)
-    result = await result_of(client, SET_OP, SET_OP.input("x" * 101), factory.token(world.admin))
+    result = await op_result(client, SET_OP, SET_OP.input("x" * 101), factory.token(world.admin))
     assert without_message(result) == error("INVALID_ID", "id")
     assert await snapshot(sessionmaker) == before
 
@@ -648,10 +560,10 @@ async def test_out_of_scope_is_answered_exactly_like_an_unknown_id(
     archived_elsewhere = await factory.company(world.other, name="Closed", archived=True)
     token = factory.token(getattr(world, caller))
     before = await snapshot(sessionmaker)
-    unknown = await result_of(client, op, op.input(gid("Company", 999_999)), token)
+    unknown = await op_result(client, op, op.input(gid("Company", 999_999)), token)
     # when it acts on each of them
     answers = {
-        name: await result_of(client, op, op.input(cid(company)), token)
+        name: await op_result(client, op, op.input(cid(company)), token)
         for name, company in [
             ("parent", world.partner),
             ("root", world.platform),
@@ -660,7 +572,7 @@ async def test_out_of_scope_is_answered_exactly_like_an_unknown_id(
             ("archived elsewhere", archived_elsewhere),
         ]
     }
-    answers["id of a user"] = await result_of(
+    answers["id of a user"] = await op_result(
         client, op, op.input(gid("User", world.admin.id)), token
     )
     # then each answer is NOT_FOUND, word for word the unknown id's (never FORBIDDEN nor
@@ -985,7 +897,7 @@ async def test_a_three_level_tree_built_through_the_api(
     superadmin = await factory.user(platform, Role.SUPERADMIN)
 
     async def create(token: str, parent_id: str, name: str) -> dict[str, Any]:
-        result = await result_of(
+        result = await op_result(
             client, CREATE_OP, {"parentId": parent_id, "name": name, "countryCode": "ES"}, token
         )
         assert result["__typename"] == "CompanyPayload", result

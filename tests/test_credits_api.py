@@ -30,98 +30,52 @@ from typing import Any
 
 import pytest
 from sqlalchemy import insert, select, update
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from models.company import Company
 from models.credit import CreditBalance, EntryKind, IdempotencyKey, LedgerEntry
 from models.device import Device
 from models.user import Role, User
-from schema.ids import parse_id
 from services import credit, jobs
 from tests.factories import Factory
-from tests.graphql import GraphQLClient, Response, gid
-
-Maker = async_sessionmaker[AsyncSession]
+from tests.graphql import (
+    GraphQLClient,
+    Response,
+    cid,
+    error,
+    gid,
+    mutation,
+    pk,
+    union,
+    without_message,
+)
+from tests.helpers import Maker, balance_of, ledger, snapshot_of
+from tests.worlds import ApiWorld, standard_tree
 
 ENTRY_FIELDS = """
   id kind amount balanceAfter reason reference transferId createdAt
   company { id } device { id }
 """
 RESULTS = {
-    "creditGrant": f"""
-        __typename
-        ... on CreditGrantPayload {{ entry {{ {ENTRY_FIELDS} }} }}
-        ... on Error {{ code field message }}
-    """,
-    "creditMove": f"""
-        __typename
-        ... on CreditMovePayload {{
-          transferId outEntry {{ {ENTRY_FIELDS} }} inEntry {{ {ENTRY_FIELDS} }}
-        }}
-        ... on Error {{ code field message }}
-    """,
-    "deviceRegister": """
-        __typename
-        ... on DevicePayload { device { id company { id } } }
-        ... on Error { code field message }
-    """,
-    "deviceUnregister": """
-        __typename
-        ... on DevicePayload { device { id status } }
-        ... on Error { code field message }
-    """,
-    "companySetUseParentCredits": """
-        __typename
-        ... on CompanyPayload { company { id useParentCredits } }
-        ... on Error { code field message }
-    """,
-    "companyArchive": """
-        __typename
-        ... on CompanyPayload { company { id archivedAt } }
-        ... on ArchiveBlockedError { blockers }
-        ... on Error { code field message }
-    """,
+    "creditGrant": union(f"CreditGrantPayload {{ entry {{ {ENTRY_FIELDS} }} }}"),
+    "creditMove": union(
+        f"CreditMovePayload {{ transferId outEntry {{ {ENTRY_FIELDS} }}"
+        f" inEntry {{ {ENTRY_FIELDS} }} }}"
+    ),
+    "deviceRegister": union("DevicePayload { device { id company { id } } }"),
+    "deviceUnregister": union("DevicePayload { device { id status } }"),
+    "companySetUseParentCredits": union("CompanyPayload { company { id useParentCredits } }"),
+    "companyArchive": union(
+        "CompanyPayload { company { id archivedAt } }", "ArchiveBlockedError { blockers }"
+    ),
 }
-
-
-def mutation(name: str) -> str:
-    input_type = f"{name[0].upper()}{name[1:]}Input"
-    return f"mutation Run($input: {input_type}!) {{ {name}(input: $input) {{ {RESULTS[name]} }} }}"
-
-
-def cid(company: Company) -> str:
-    return gid("Company", company.id)
-
-
-def pk(global_id: str) -> int:
-    return parse_id(global_id)[1]
-
-
-def error(code: str, field: str | None, typename: str = "ValidationError") -> dict[str, Any]:
-    """What a typed error must say, message aside (it is for humans and may change)."""
-    return {"__typename": typename, "code": code, "field": field}
-
-
-def without_message(result: dict[str, Any]) -> dict[str, Any]:
-    assert isinstance(result.get("message"), str), result
-    assert result["message"]
-    return {key: value for key, value in result.items() if key not in ("message", "blockers")}
 
 
 _serials = itertools.count(1)
 
 
 @dataclass
-class World:
-    client: GraphQLClient
-    factory: Factory
-    sessionmaker: Maker
-    platform: Company
-    partner: Company
-    customer: Company
+class World(ApiWorld):
     site: Company
-    neighbour: Company
-    other: Company
     root: User
     desk: User
     platform_advanced: User
@@ -132,21 +86,8 @@ class World:
     customer_admin: User
     customer_viewer: User
 
-    def token(self, user: User) -> str:
-        return self.factory.token(user)
-
-    async def call(self, name: str, data: dict[str, Any], user: User | None) -> Response:
-        token = self.token(user) if user else None
-        return await self.client(mutation(name), {"input": data}, token=token)
-
-    async def result(self, name: str, data: dict[str, Any], user: User) -> dict[str, Any]:
-        """The mutation's result union member; the request itself must not fail."""
-        response = await self.call(name, data, user)
-        result: dict[str, Any] = response.data[name]
-        return result
-
-    async def query(self, document: str, user: User, **variables: Any) -> Response:
-        return await self.client(document, variables, token=self.token(user))
+    def selection(self, name: str) -> str:
+        return RESULTS[name]
 
     async def grant(self, company: Company, amount: int, **extra: Any) -> dict[str, Any]:
         data = {"companyId": cid(company), "amount": amount, **extra}
@@ -188,23 +129,15 @@ class World:
 
 @pytest.fixture
 async def world(client: GraphQLClient, factory: Factory, sessionmaker: Maker) -> World:
-    platform = await factory.company(name="Platform")
-    partner = await factory.company(platform, name="Partner")
-    other_partner = await factory.company(platform, name="Other Partner")
-    customer = await factory.company(partner, name="Customer")
-    neighbour = await factory.company(partner, name="Neighbour")
-    other = await factory.company(other_partner, name="Other")
+    tree = await standard_tree(factory)
+    platform, partner, customer = tree.platform, tree.partner, tree.customer
     site = await factory.company(customer, name="Site")
     return World(
+        **tree.companies(),
         client=client,
         factory=factory,
         sessionmaker=sessionmaker,
-        platform=platform,
-        partner=partner,
-        customer=customer,
         site=site,
-        neighbour=neighbour,
-        other=other,
         root=await factory.user(platform, Role.SUPERADMIN),
         desk=await factory.user(platform, Role.ADMINISTRATOR),
         platform_advanced=await factory.user(platform, Role.ADVANCED_USER),
@@ -220,33 +153,12 @@ async def world(client: GraphQLClient, factory: Factory, sessionmaker: Maker) ->
 # --- reading rows back ------------------------------------------------------------------
 
 
-async def snapshot(sessionmaker: Maker) -> list[tuple[Any, ...]]:
-    """Every row a credit mutation could write: equal snapshots mean nothing was written."""
-    rows: list[tuple[Any, ...]] = []
-    async with sessionmaker() as session:
-        for model in (LedgerEntry, CreditBalance, IdempotencyKey, Device, Company):
-            table = model.__table__
-            result = await session.execute(select(table).order_by(*table.primary_key))
-            rows.extend((model.__tablename__, *row) for row in result)
-    return rows
-
-
-async def balance_of(sessionmaker: Maker, company: Company) -> int:
-    async with sessionmaker() as session:
-        value = await session.scalar(
-            select(CreditBalance.balance).where(CreditBalance.company_id == company.id)
-        )
-    return value or 0
+# Every row a credit mutation could write: equal snapshots mean nothing was written.
+snapshot = snapshot_of(LedgerEntry, CreditBalance, IdempotencyKey, Device, Company)
 
 
 async def balances(sessionmaker: Maker, *companies: Company) -> list[int]:
     return [await balance_of(sessionmaker, company) for company in companies]
-
-
-async def ledger(sessionmaker: Maker, company: Company) -> list[LedgerEntry]:
-    async with sessionmaker() as session:
-        query = select(LedgerEntry).where(LedgerEntry.company_id == company.id)
-        return list(await session.scalars(query.order_by(LedgerEntry.id)))
 
 
 async def problems(sessionmaker: Maker) -> list[str]:
@@ -431,7 +343,7 @@ async def test_unauthenticated(
         },
     }[name]
     before = await snapshot(sessionmaker)
-    response = await world.client(mutation(name), {"input": data}, token=token)
+    response = await world.client(mutation(name, RESULTS[name]), {"input": data}, token=token)
     assert response.error_codes == ["UNAUTHENTICATED"]
     assert response.body["data"] is None
     assert await snapshot(sessionmaker) == before

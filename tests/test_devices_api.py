@@ -29,38 +29,41 @@ from typing import Any
 
 import pytest
 from sqlalchemy import select, update
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from models.account import Account, License
+from models.account import Account
 from models.company import Company
 from models.credit import CreditBalance, EntryKind, IdempotencyKey, LedgerEntry
 from models.device import Device, DeviceStatus
 from models.user import Role, User
-from schema.ids import parse_id
 from tests.factories import Factory
-from tests.graphql import GraphQLClient, Response, gid
-
-Maker = async_sessionmaker[AsyncSession]
+from tests.graphql import (
+    GraphQLClient,
+    cid,
+    error,
+    gid,
+    mutation,
+    pk,
+    union,
+    without_message,
+)
+from tests.helpers import (
+    Maker,
+    account_request,
+    balance_of,
+    get_row,
+    ledger,
+    license_ids,
+    snapshot_of,
+)
+from tests.worlds import ApiWorld, standard_tree
 
 DEVICE_FIELDS = """
   id serialNumber name model datapoints status registeredAt paidUntil unregisteredAt
   forfeitedDays company { id } account { id }
 """
-DEVICE_RESULT = f"""
-  __typename
-  ... on DevicePayload {{ device {{ {DEVICE_FIELDS} }} }}
-  ... on Error {{ code field message }}
-"""
-GRANT_RESULT = """
-  __typename
-  ... on CreditGrantPayload { entry { id kind amount balanceAfter } }
-  ... on Error { code field message }
-"""
-APPLICATION_RESULT = """
-  __typename
-  ... on ApplicationPayload { application { id status account { id } } }
-  ... on Error { code field message }
-"""
+DEVICE_RESULT = union(f"DevicePayload {{ device {{ {DEVICE_FIELDS} }} }}")
+GRANT_RESULT = union("CreditGrantPayload { entry { id kind amount balanceAfter } }")
+APPLICATION_RESULT = union("ApplicationPayload { application { id status account { id } } }")
 RESULTS = {
     "deviceRegister": DEVICE_RESULT,
     "deviceRename": DEVICE_RESULT,
@@ -71,31 +74,6 @@ RESULTS = {
 }
 
 
-def mutation(name: str) -> str:
-    """The document of a mutation taking one `input`, selecting its result union."""
-    input_type = f"{name[0].upper()}{name[1:]}Input"
-    return f"mutation Run($input: {input_type}!) {{ {name}(input: $input) {{ {RESULTS[name]} }} }}"
-
-
-def cid(company: Company) -> str:
-    return gid("Company", company.id)
-
-
-def pk(global_id: str) -> int:
-    return parse_id(global_id)[1]
-
-
-def error(code: str, field: str | None, typename: str = "ValidationError") -> dict[str, Any]:
-    """What a typed error must say, message aside (it is for humans and may change)."""
-    return {"__typename": typename, "code": code, "field": field}
-
-
-def without_message(result: dict[str, Any]) -> dict[str, Any]:
-    assert isinstance(result.get("message"), str), result
-    assert result["message"]
-    return {key: value for key, value in result.items() if key != "message"}
-
-
 _serials = itertools.count(1)
 
 
@@ -104,16 +82,8 @@ def new_serial() -> str:
 
 
 @dataclass
-class World:
-    client: GraphQLClient
-    factory: Factory
-    sessionmaker: Maker
-    platform: Company
-    partner: Company
-    customer: Company
+class World(ApiWorld):
     site: Company
-    neighbour: Company
-    other: Company
     desk: User  # ADMINISTRATOR of the platform: grants credits, approves applications
     root: User  # SUPERADMIN of the platform: files account applications
     partner_admin: User
@@ -122,21 +92,8 @@ class World:
     viewer: User  # USER of the customer
     licenses: dict[str, str]  # code -> global id
 
-    def token(self, user: User) -> str:
-        return self.factory.token(user)
-
-    async def call(self, name: str, data: dict[str, Any], user: User | None) -> Response:
-        token = self.token(user) if user else None
-        return await self.client(mutation(name), {"input": data}, token=token)
-
-    async def result(self, name: str, data: dict[str, Any], user: User) -> dict[str, Any]:
-        """The mutation's result union member; the request itself must not fail."""
-        response = await self.call(name, data, user)
-        result: dict[str, Any] = response.data[name]
-        return result
-
-    async def query(self, document: str, user: User, **variables: Any) -> Response:
-        return await self.client(document, variables, token=self.token(user))
+    def selection(self, name: str) -> str:
+        return RESULTS[name]
 
     async def grant(self, company: Company, amount: int) -> None:
         result = await self.result(
@@ -164,16 +121,7 @@ class World:
         self, company: Company | None = None, *, approve: bool = True, **overrides: Any
     ) -> str:
         """An account filed by the platform's SUPERADMIN (and approved by the desk)."""
-        data: dict[str, Any] = {
-            "companyId": cid(company or self.customer),
-            "name": "Hotel Sol energy savings",
-            "customerName": "Hotel Sol S.L.",
-            "licenseId": self.licenses["STARTER_DP"],
-            "datapoints": 100,
-            "sector": "HOSPITALITY",
-            "paymentMethod": "DIRECT_DEBIT",
-            **overrides,
-        }
+        data = account_request(company or self.customer, self.licenses["STARTER_DP"], **overrides)
         filed = await self.result("accountRequest", data, self.root)
         assert filed["__typename"] == "ApplicationPayload", filed
         application = filed["application"]
@@ -198,65 +146,30 @@ def register_input(company: Company, **overrides: Any) -> dict[str, Any]:
 
 @pytest.fixture
 async def world(client: GraphQLClient, factory: Factory, sessionmaker: Maker) -> World:
-    platform = await factory.company(name="Platform")
-    partner = await factory.company(platform, name="Partner")
-    other_partner = await factory.company(platform, name="Other Partner")
-    customer = await factory.company(partner, name="Customer")
-    neighbour = await factory.company(partner, name="Neighbour")
-    other = await factory.company(other_partner, name="Other")
+    tree = await standard_tree(factory)
+    platform, customer = tree.platform, tree.customer
     site = await factory.company(customer, name="Site")
-    async with sessionmaker() as session:
-        licenses = {
-            lic.code: gid("License", lic.id) for lic in await session.scalars(select(License))
-        }
     return World(
+        **tree.companies(),
         client=client,
         factory=factory,
         sessionmaker=sessionmaker,
-        platform=platform,
-        partner=partner,
-        customer=customer,
         site=site,
-        neighbour=neighbour,
-        other=other,
         desk=await factory.user(platform, Role.ADMINISTRATOR),
         root=await factory.user(platform, Role.SUPERADMIN),
-        partner_admin=await factory.user(partner, Role.ADMINISTRATOR),
+        partner_admin=await factory.user(tree.partner, Role.ADMINISTRATOR),
         admin=await factory.user(customer, Role.ADMINISTRATOR),
         advanced=await factory.user(customer, Role.ADVANCED_USER),
         viewer=await factory.user(customer, Role.USER),
-        licenses=licenses,
+        licenses=await license_ids(sessionmaker),
     )
 
 
 # --- reading rows back ------------------------------------------------------------------
 
 
-async def snapshot(sessionmaker: Maker) -> list[tuple[Any, ...]]:
-    """Every row a device mutation could write: equal snapshots mean nothing was written."""
-    rows: list[tuple[Any, ...]] = []
-    async with sessionmaker() as session:
-        for model in (Device, LedgerEntry, CreditBalance, IdempotencyKey, Account):
-            table = model.__table__
-            result = await session.execute(select(table).order_by(*table.primary_key))
-            rows.extend((model.__tablename__, *row) for row in result)
-    return rows
-
-
-async def balance_of(sessionmaker: Maker, company: Company) -> int:
-    async with sessionmaker() as session:
-        value = await session.scalar(
-            select(CreditBalance.balance).where(CreditBalance.company_id == company.id)
-        )
-    return value or 0
-
-
-async def ledger(sessionmaker: Maker, company: Company) -> list[LedgerEntry]:
-    async with sessionmaker() as session:
-        rows = await session.scalars(
-            select(LedgerEntry).where(LedgerEntry.company_id == company.id).order_by(LedgerEntry.id)
-        )
-        return list(rows)
+# Every row a device mutation could write: equal snapshots mean nothing was written.
+snapshot = snapshot_of(Device, LedgerEntry, CreditBalance, IdempotencyKey, Account)
 
 
 async def device_rows(sessionmaker: Maker, serial: str | None = None) -> list[Device]:
@@ -268,10 +181,7 @@ async def device_rows(sessionmaker: Maker, serial: str | None = None) -> list[De
 
 
 async def device_row(sessionmaker: Maker, device_id: str) -> Device:
-    async with sessionmaker() as session:
-        row = await session.get(Device, pk(device_id))
-        assert row is not None
-        return row
+    return await get_row(sessionmaker, Device, pk(device_id))
 
 
 def at(value: str) -> datetime:
@@ -781,7 +691,7 @@ async def test_unauthenticated(
         "deviceUnregister": {"id": device["id"]},
     }[name]
     before = await snapshot(sessionmaker)
-    response = await world.client(mutation(name), {"input": data}, token=token)
+    response = await world.client(mutation(name, RESULTS[name]), {"input": data}, token=token)
     assert response.error_codes == ["UNAUTHENTICATED"]
     assert response.body["data"] is None
     assert await snapshot(sessionmaker) == before

@@ -29,70 +29,54 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from sqlalchemy import inspect, select, text, update
+from sqlalchemy import select, text, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from models.auth import RefreshToken
-from models.base import Base, utcnow
+from models.base import utcnow
 from models.company import Company
 from models.db import begin_write
 from models.mail import OutboxMessage
 from models.user import Invitation, PasswordResetToken, Role, User
-from policies.actor import Actor
-from schema.ids import parse_id
 from services import invitation as invitation_service
 from services import user as user_service
 from tests.factories import PASSWORD, Factory
-from tests.graphql import GraphQLClient, Response, gid
+from tests.graphql import (
+    REFRESH,
+    GraphQLClient,
+    Response,
+    cid,
+    error,
+    gid,
+    login,
+    mutate,
+    mutation,
+    pk,
+    union,
+    without_message,
+)
+from tests.helpers import Maker, actor_of, get_row, snapshot_of
+from tests.worlds import Tree, standard_tree
 
 STRONG_PASSWORD = "violet hammock orbit 42"
 OTHER_STRONG_PASSWORD = "tundra vermilion jackal"
 INVITEE = "ana.kwyjibo@example.com"
 
-INVITATION_FIELDS = """
+INVITATION_PAYLOAD = """InvitationPayload { invitation {
   id email name role status createdAt sentAt expiresAt acceptedAt revokedAt
   company { id name }
-"""
+} }"""
 
-INVITE = f"""
-mutation Invite($input: UserInviteInput!) {{
-  userInvite(input: $input) {{
-    __typename
-    ... on InvitationPayload {{ invitation {{ {INVITATION_FIELDS} }} }}
-    ... on Error {{ code field message }}
-  }}
-}}
-"""
-RESEND = f"""
-mutation Resend($input: InvitationResendInput!) {{
-  invitationResend(input: $input) {{
-    __typename
-    ... on InvitationPayload {{ invitation {{ {INVITATION_FIELDS} }} }}
-    ... on Error {{ code field message }}
-  }}
-}}
-"""
-REVOKE = f"""
-mutation Revoke($input: InvitationRevokeInput!) {{
-  invitationRevoke(input: $input) {{
-    __typename
-    ... on InvitationPayload {{ invitation {{ {INVITATION_FIELDS} }} }}
-    ... on Error {{ code field message }}
-  }}
-}}
-"""
-ACCEPT = """
-mutation Accept($input: InvitationAcceptInput!) {
-  invitationAccept(input: $input) {
-    __typename
-    ... on AuthPayload {
-      accessToken refreshToken
-      user { id email name role isActive company { id name } }
-    }
-    ... on Error { code field message }
-  }
-}
-"""
+INVITE = mutation("userInvite", union(INVITATION_PAYLOAD))
+RESEND = mutation("invitationResend", union(INVITATION_PAYLOAD))
+REVOKE = mutation("invitationRevoke", union(INVITATION_PAYLOAD))
+ACCEPT = mutation(
+    "invitationAccept",
+    union(
+        "AuthPayload { accessToken refreshToken"
+        " user { id email name role isActive company { id name } } }"
+    ),
+)
 INVITATIONS = """
 query Invitations($companyId: ID!, $status: InvitationStatus, $first: Int, $after: String) {
   invitations(companyId: $companyId, status: $status, first: $first, after: $after) {
@@ -110,53 +94,14 @@ query Node($id: ID!) {
 }
 """
 ME = "{ me { id email name role isActive company { id name } } }"
-LOGIN = """
-mutation Login($input: LoginInput!) {
-  login(input: $input) {
-    __typename
-    ... on AuthPayload { accessToken refreshToken }
-    ... on Error { code field message }
-  }
-}
-"""
-REFRESH = """
-mutation Refresh($input: TokenRefreshInput!) {
-  tokenRefresh(input: $input) {
-    __typename
-    ... on AuthPayload { accessToken }
-    ... on Error { code field message }
-  }
-}
-"""
-RESET_REQUEST = """
-mutation ResetRequest($input: PasswordResetRequestInput!) {
-  passwordResetRequest(input: $input) {
-    __typename
-    ... on OkPayload { ok }
-    ... on Error { code field message }
-  }
-}
-"""
-RESET = """
-mutation Reset($input: PasswordResetInput!) {
-  passwordReset(input: $input) {
-    __typename
-    ... on OkPayload { ok }
-    ... on Error { code field message }
-  }
-}
-"""
+RESET_REQUEST = mutation("passwordResetRequest", union("OkPayload { ok }"))
+RESET = mutation("passwordReset", union("OkPayload { ok }"))
 
 
 @dataclass
-class World:
-    platform: Company
-    partner: Company
-    customer: Company
+class World(Tree):
     north: Company
     room: Company
-    neighbour: Company
-    other: Company
     root_admin: User  # SUPERADMIN of the platform
     admin: User  # ADMINISTRATOR of the customer: the usual caller
     advanced: User  # ADVANCED_USER of the customer
@@ -165,58 +110,21 @@ class World:
 
 @pytest.fixture
 async def world(factory: Factory) -> World:
-    platform = await factory.company(name="Platform")
-    partner = await factory.company(platform, name="Partner")
-    other_partner = await factory.company(platform, name="Other Partner")
-    customer = await factory.company(partner, name="Customer")
-    neighbour = await factory.company(partner, name="Neighbour Site")
-    other = await factory.company(other_partner, name="Other Site")
-    north = await factory.company(customer, name="Site North")
+    tree = await standard_tree(factory, neighbour="Neighbour Site", other="Other Site")
+    north = await factory.company(tree.customer, name="Site North")
     room = await factory.company(north, name="Room")
     return World(
-        platform=platform,
-        partner=partner,
-        customer=customer,
+        **tree.companies(),
         north=north,
         room=room,
-        neighbour=neighbour,
-        other=other,
-        root_admin=await factory.user(platform, Role.SUPERADMIN),
-        admin=await factory.user(customer, Role.ADMINISTRATOR, email="admin@customer.example"),
-        advanced=await factory.user(customer, Role.ADVANCED_USER),
-        viewer=await factory.user(customer, Role.USER),
+        root_admin=await factory.user(tree.platform, Role.SUPERADMIN),
+        admin=await factory.user(tree.customer, Role.ADMINISTRATOR, email="admin@customer.example"),
+        advanced=await factory.user(tree.customer, Role.ADVANCED_USER),
+        viewer=await factory.user(tree.customer, Role.USER),
     )
 
 
 # --- helpers -------------------------------------------------------------------------
-
-
-def cid(company: Company) -> str:
-    return gid("Company", company.id)
-
-
-def pk(global_id: str) -> int:
-    return parse_id(global_id)[1]
-
-
-def error(code: str, field: str | None, typename: str = "ValidationError") -> dict[str, Any]:
-    """What a typed error must say, message aside (it is for humans and may change)."""
-    return {"__typename": typename, "code": code, "field": field}
-
-
-def without_message(result: dict[str, Any]) -> dict[str, Any]:
-    assert isinstance(result.get("message"), str), result
-    assert result["message"]
-    return {key: value for key, value in result.items() if key != "message"}
-
-
-async def mutate(
-    client: GraphQLClient, document: str, name: str, data: dict[str, Any], token: str | None
-) -> dict[str, Any]:
-    """The mutation's result union member; the request itself must not fail."""
-    response = await client(document, {"input": data}, token=token)
-    result: dict[str, Any] = response.data[name]
-    return result
 
 
 async def invite(
@@ -300,13 +208,8 @@ async def reset_link_token(
     return token_in(sent[-1].body_text, client.settings.app_base_url, "/reset-password")
 
 
-async def invitation_row(
-    sessionmaker: async_sessionmaker[AsyncSession], invitation_id: int
-) -> Invitation:
-    async with sessionmaker() as session:
-        row = await session.get(Invitation, invitation_id)
-        assert row is not None
-        return row
+async def invitation_row(sessionmaker: Maker, invitation_id: int) -> Invitation:
+    return await get_row(sessionmaker, Invitation, invitation_id)
 
 
 async def status_in_db(sessionmaker: async_sessionmaker[AsyncSession], invitation_id: int) -> str:
@@ -332,43 +235,13 @@ async def expire_invitation(
         await session.commit()
 
 
-SNAPSHOT_MODELS: tuple[type[Base], ...] = (
-    User,
-    Invitation,
-    OutboxMessage,
-    PasswordResetToken,
-    RefreshToken,
-)
-
-
-async def snapshot(sessionmaker: async_sessionmaker[AsyncSession]) -> list[tuple[Any, ...]]:
-    """Every row, every column, of what these operations may write: equal snapshots mean
-    nothing was written."""
-    rows: list[tuple[Any, ...]] = []
-    async with sessionmaker() as session:
-        for model in SNAPSHOT_MODELS:
-            mapper = inspect(model)
-            result = await session.execute(select(model.__table__).order_by(*mapper.primary_key))
-            rows.extend((model.__tablename__, *row) for row in result)
-    return rows
-
-
-async def login(client: GraphQLClient, email: str, password: str) -> dict[str, Any]:
-    return await mutate(client, LOGIN, "login", {"email": email, "password": password}, None)
+# Every row, every column, of what these operations may write: equal snapshots mean
+# nothing was written.
+snapshot = snapshot_of(User, Invitation, OutboxMessage, PasswordResetToken, RefreshToken)
 
 
 def assert_invalid_token(result: dict[str, Any]) -> None:
     assert without_message(result) == error("INVALID_TOKEN", "token", "InvalidTokenError")
-
-
-def actor_of(user: User, company: Company) -> Actor:
-    return Actor(
-        user_id=user.id,
-        company_id=company.id,
-        company_path=company.path,
-        role=user.role,
-        is_platform=company.parent_id is None,
-    )
 
 
 async def blocked_or_done(engine: AsyncEngine, task: asyncio.Task[Any]) -> None:

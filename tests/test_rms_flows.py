@@ -15,40 +15,31 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from models.mail import OutboxMessage
 from models.user import Role
 from services import credit, jobs
 from tests.factories import Factory
-from tests.graphql import GraphQLClient, gid
-
-Maker = async_sessionmaker[AsyncSession]
+from tests.graphql import GraphQLClient, gid, mutate, mutation, union
+from tests.helpers import Maker
 
 PASSWORD = "violet hammock orbit 42"
 ADMIN_EMAIL = "ana@acme-energy.example"
 
-ERROR = "... on Error { code field message }"
-BODIES = {
-    "companyCreate": f"... on CompanyPayload {{ company {{ id name depth }} }} {ERROR}",
-    "companySetUseParentCredits": (
-        f"... on CompanyPayload {{ company {{ id useParentCredits }} }} {ERROR}"
+RESULTS = {
+    "companyCreate": union("CompanyPayload { company { id name depth } }"),
+    "companySetUseParentCredits": union("CompanyPayload { company { id useParentCredits } }"),
+    "userInvite": union("InvitationPayload { invitation { id email role status } }"),
+    "invitationAccept": union("AuthPayload { accessToken user { email role company { id } } }"),
+    "login": union("AuthPayload { accessToken user { email } }"),
+    "creditGrant": union("CreditGrantPayload { entry { amount balanceAfter } }"),
+    "creditMove": union(
+        "CreditMovePayload { transferId outEntry { amount balanceAfter }"
+        " inEntry { amount balanceAfter } }"
     ),
-    "userInvite": f"... on InvitationPayload {{ invitation {{ id email role status }} }} {ERROR}",
-    "invitationAccept": (
-        f"... on AuthPayload {{ accessToken user {{ email role company {{ id }} }} }} {ERROR}"
-    ),
-    "login": f"... on AuthPayload {{ accessToken user {{ email }} }} {ERROR}",
-    "creditGrant": f"... on CreditGrantPayload {{ entry {{ amount balanceAfter }} }} {ERROR}",
-    "creditMove": (
-        "... on CreditMovePayload { transferId outEntry { amount balanceAfter } "
-        f"inEntry {{ amount balanceAfter }} }} {ERROR}"
-    ),
-    "deviceRegister": (
-        "... on DevicePayload { device { id serialNumber status company { id } } } " + ERROR
-    ),
-    "deviceUnregister": (
-        "... on DevicePayload { device { id status forfeitedDays unregisteredAt } } " + ERROR
+    "deviceRegister": union("DevicePayload { device { id serialNumber status company { id } } }"),
+    "deviceUnregister": union(
+        "DevicePayload { device { id status forfeitedDays unregisteredAt } }"
     ),
 }
 
@@ -61,14 +52,7 @@ class Api:
         self.token = token
 
     async def mutate(self, name: str, /, **data: Any) -> dict[str, Any]:
-        input_type = f"{name[0].upper()}{name[1:]}Input"
-        document = (
-            f"mutation Run($input: {input_type}!) "
-            f"{{ {name}(input: $input) {{ __typename {BODIES[name]} }} }}"
-        )
-        response = await self.client(document, {"input": data}, token=self.token)
-        result: dict[str, Any] = response.data[name]
-        return result
+        return await mutate(self.client, mutation(name, RESULTS[name]), name, data, self.token)
 
     async def ok(self, name: str, /, **data: Any) -> dict[str, Any]:
         """A mutation that must succeed; returns its payload."""

@@ -27,7 +27,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -47,7 +47,26 @@ from services import auth, throttle
 from services.auth import TokenPair
 from services.errors import DomainError, InvalidCredentialsError, LoginThrottledError
 from tests.factories import PASSWORD, Factory
-from tests.graphql import GraphQLClient, Response, gid
+from tests.graphql import (
+    LOGIN_RESULT,
+    GraphQLClient,
+    Op,
+    Response,
+    cid,
+    error,
+    gid,
+    login,
+    mutate,
+    mutation,
+    op_result,
+    refresh,
+    run,
+    signed_in,
+    union,
+    without_message,
+)
+from tests.helpers import Maker, get_row, snapshot_of
+from tests.worlds import Tree, standard_tree
 
 NEW_PASSWORD = "violet tractor marmalade quasar"
 
@@ -71,64 +90,26 @@ USER = f"query One($id: ID!) {{ user(id: $id) {{ {USER_FIELDS} company {{ name }
 ME = "{ me { id email role isActive } }"
 
 
-def mutation(name: str, input_type: str, payload: str) -> str:
-    return f"""
-mutation Run($input: {input_type}!) {{
-  {name}(input: $input) {{
-    __typename
-    ... on {payload}
-    ... on Error {{ code field message }}
-  }}
-}}
-"""
+USER_PAYLOAD = union(f"UserPayload {{ user {{ {USER_FIELDS} }} }}")
+CHANGE_ROLE = mutation("userChangeRole", USER_PAYLOAD)
+DEACTIVATE = mutation("userDeactivate", USER_PAYLOAD)
+REACTIVATE = mutation("userReactivate", USER_PAYLOAD)
+PASSWORD_CHANGE = mutation(
+    "passwordChange", union("AuthPayload { accessToken refreshToken user { id email } }")
+)
+PROFILE_UPDATE = mutation("profileUpdate", USER_PAYLOAD)
 
-
-USER_PAYLOAD = f"UserPayload {{ user {{ {USER_FIELDS} }} }}"
-AUTH_PAYLOAD = "AuthPayload { accessToken refreshToken user { id email } }"
-CHANGE_ROLE = mutation("userChangeRole", "UserChangeRoleInput", USER_PAYLOAD)
-DEACTIVATE = mutation("userDeactivate", "UserDeactivateInput", USER_PAYLOAD)
-REACTIVATE = mutation("userReactivate", "UserReactivateInput", USER_PAYLOAD)
-PASSWORD_CHANGE = mutation("passwordChange", "PasswordChangeInput", AUTH_PAYLOAD)
-PROFILE_UPDATE = mutation("profileUpdate", "ProfileUpdateInput", USER_PAYLOAD)
-REFRESH = mutation("tokenRefresh", "TokenRefreshInput", AUTH_PAYLOAD)
-LOGIN_SELECTION = f"""
-    __typename
-    ... on {AUTH_PAYLOAD}
-    ... on LoginThrottledError {{ retryAfterSeconds }}
-    ... on Error {{ code field message }}
-"""
-LOGIN = f"mutation Login($input: LoginInput!) {{ login(input: $input) {{ {LOGIN_SELECTION} }} }}"
-
-
-@dataclass(frozen=True)
-class Op:
-    """A mutation on one user: its document, and a valid input besides the target id."""
-
-    name: str
-    document: str
-    rest: dict[str, Any] = field(default_factory=dict)
-
-    def input(self, target: str, **overrides: Any) -> dict[str, Any]:
-        return {"id": target, **self.rest, **overrides}
-
-
-CHANGE_ROLE_OP = Op("userChangeRole", CHANGE_ROLE, {"role": "USER"})
+CHANGE_ROLE_OP = Op("userChangeRole", CHANGE_ROLE, rest={"role": "USER"})
 DEACTIVATE_OP = Op("userDeactivate", DEACTIVATE)
 REACTIVATE_OP = Op("userReactivate", REACTIVATE)
 OPS = [pytest.param(op, id=op.name) for op in (CHANGE_ROLE_OP, DEACTIVATE_OP, REACTIVATE_OP)]
 
 
 @dataclass
-class World:
-    platform: Company
-    partner: Company
-    customer: Company
+class World(Tree):
     north: Company
     room: Company
     south: Company
-    neighbour: Company
-    other_partner: Company
-    other: Company
     users: dict[str, User]
 
     def token(self, factory: Factory, name: str) -> str:
@@ -140,101 +121,37 @@ class World:
 
 @pytest.fixture
 async def world(factory: Factory) -> World:
-    platform = await factory.company(name="Platform")
-    partner = await factory.company(platform, name="Partner")
-    other_partner = await factory.company(platform, name="Other Partner")
-    customer = await factory.company(partner, name="Customer")
-    neighbour = await factory.company(partner, name="Neighbour")
-    other = await factory.company(other_partner, name="Other")
-    north = await factory.company(customer, name="North")
-    south = await factory.company(customer, name="South")
+    tree = await standard_tree(factory)
+    north = await factory.company(tree.customer, name="North")
+    south = await factory.company(tree.customer, name="South")
     room = await factory.company(north, name="Room")
     people: list[tuple[str, Company, Role, bool]] = [
-        ("root", platform, Role.SUPERADMIN, True),
-        ("pat", partner, Role.ADMINISTRATOR, True),
-        ("dora", customer, Role.ADMINISTRATOR, True),
-        ("bob", customer, Role.SUPERADMIN, True),
-        ("carl", customer, Role.ADVANCED_USER, True),
-        ("zoe", customer, Role.USER, True),
-        ("al", customer, Role.USER, False),
+        ("root", tree.platform, Role.SUPERADMIN, True),
+        ("pat", tree.partner, Role.ADMINISTRATOR, True),
+        ("dora", tree.customer, Role.ADMINISTRATOR, True),
+        ("bob", tree.customer, Role.SUPERADMIN, True),
+        ("carl", tree.customer, Role.ADVANCED_USER, True),
+        ("zoe", tree.customer, Role.USER, True),
+        ("al", tree.customer, Role.USER, False),
         ("nina", north, Role.USER, True),
         ("rita", room, Role.ADMINISTRATOR, True),
         ("sam", south, Role.ADVANCED_USER, True),
-        ("ned", neighbour, Role.USER, True),
-        ("otto", other, Role.USER, True),
+        ("ned", tree.neighbour, Role.USER, True),
+        ("otto", tree.other, Role.USER, True),
     ]
     users = {}
     for name, company, role, active in people:
         email = f"{name}@{company.name.lower().replace(' ', '-')}.test"
         users[name] = await factory.user(company, role, email=email, active=active)
-    return World(
-        platform=platform,
-        partner=partner,
-        customer=customer,
-        north=north,
-        room=room,
-        south=south,
-        neighbour=neighbour,
-        other_partner=other_partner,
-        other=other,
-        users=users,
-    )
+    return World(**tree.companies(), north=north, room=room, south=south, users=users)
 
 
-def cid(company: Company) -> str:
-    return gid("Company", company.id)
+# Every company, user and refresh-token row: equal snapshots mean nothing was written.
+snapshot = snapshot_of(Company, User, RefreshToken)
 
 
-async def run(
-    client: GraphQLClient, op: Op, variables: dict[str, Any], token: str | None
-) -> Response:
-    return await client(op.document, {"input": variables}, token=token)
-
-
-async def result_of(
-    client: GraphQLClient, document: str, name: str, variables: dict[str, Any], token: str | None
-) -> dict[str, Any]:
-    """The mutation's result union member; the request itself must not fail."""
-    response = await client(document, {"input": variables}, token=token)
-    result: dict[str, Any] = response.data[name]
-    return result
-
-
-async def op_result(
-    client: GraphQLClient, op: Op, variables: dict[str, Any], token: str | None
-) -> dict[str, Any]:
-    return await result_of(client, op.document, op.name, variables, token)
-
-
-async def snapshot(sessionmaker: async_sessionmaker[AsyncSession]) -> list[tuple[Any, ...]]:
-    """Every company, user and refresh-token row: equal snapshots mean nothing was written."""
-    async with sessionmaker() as session:
-        rows: list[tuple[Any, ...]] = []
-        for table, key in (
-            (Company.__table__, Company.id),
-            (User.__table__, User.id),
-            (RefreshToken.__table__, RefreshToken.id),
-        ):
-            rows.extend(tuple(row) for row in await session.execute(select(table).order_by(key)))
-        return rows
-
-
-async def user_row(sessionmaker: async_sessionmaker[AsyncSession], user_id: int) -> User:
-    async with sessionmaker() as session:
-        row = await session.get(User, user_id)
-        assert row is not None
-        return row
-
-
-def error(code: str, field: str | None, typename: str = "ValidationError") -> dict[str, Any]:
-    """What a typed error must say, message aside (it is for humans and may change)."""
-    return {"__typename": typename, "code": code, "field": field}
-
-
-def without_message(result: dict[str, Any]) -> dict[str, Any]:
-    assert isinstance(result.get("message"), str)
-    assert result["message"]
-    return {key: value for key, value in result.items() if key != "message"}
+async def user_row(sessionmaker: Maker, user_id: int) -> User:
+    return await get_row(sessionmaker, User, user_id)
 
 
 def assert_top_level(response: Response, code: str) -> None:
@@ -246,20 +163,6 @@ def assert_top_level(response: Response, code: str) -> None:
 
 def emails(response: Response) -> list[str]:
     return [edge["node"]["email"] for edge in response.data["users"]["edges"]]
-
-
-async def login(client: GraphQLClient, email: str, password: str = PASSWORD) -> dict[str, Any]:
-    return await result_of(client, LOGIN, "login", {"email": email, "password": password}, None)
-
-
-async def signed_in(client: GraphQLClient, user: User, password: str = PASSWORD) -> dict[str, Any]:
-    payload = await login(client, user.email, password)
-    assert payload["__typename"] == "AuthPayload", payload
-    return payload
-
-
-async def refresh(client: GraphQLClient, refresh_token: str) -> dict[str, Any]:
-    return await result_of(client, REFRESH, "tokenRefresh", {"refreshToken": refresh_token}, None)
 
 
 async def me(client: GraphQLClient, token: str) -> Response:
@@ -997,7 +900,7 @@ async def test_password_change_with_a_wrong_current_password_changes_nothing(
     pair = await signed_in(client, world.users["zoe"])
     before = await snapshot(sessionmaker)
     # when she changes her password but gives a wrong current one
-    result = await result_of(
+    result = await mutate(
         client,
         PASSWORD_CHANGE,
         "passwordChange",
@@ -1032,7 +935,7 @@ async def test_password_change_refuses_a_weak_new_password(
     code: str,
 ) -> None:
     before = await snapshot(sessionmaker)
-    result = await result_of(
+    result = await mutate(
         client,
         PASSWORD_CHANGE,
         "passwordChange",
@@ -1052,7 +955,7 @@ async def test_password_change_starts_a_new_session_and_ends_every_other(
     laptop = await signed_in(client, zoe)
     phone = await signed_in(client, zoe)
     # when she changes her password from the laptop
-    result = await result_of(
+    result = await mutate(
         client,
         PASSWORD_CHANGE,
         "passwordChange",
@@ -1111,7 +1014,7 @@ async def test_profile_update_changes_the_callers_name(
     stored: str,
 ) -> None:
     zoe = world.users["zoe"]
-    result = await result_of(
+    result = await mutate(
         client, PROFILE_UPDATE, "profileUpdate", {"name": name}, world.token(factory, "zoe")
     )
     assert result["__typename"] == "UserPayload", result
@@ -1144,7 +1047,7 @@ async def test_profile_update_rejects_invalid_names(
     expected: dict[str, Any],
 ) -> None:
     before = await snapshot(sessionmaker)
-    result = await result_of(
+    result = await mutate(
         client, PROFILE_UPDATE, "profileUpdate", {"name": name}, world.token(factory, "zoe")
     )
     assert without_message(result) == expected
@@ -1397,7 +1300,7 @@ async def test_unknown_emails_are_throttled_exactly_like_known_ones(
 
 def aliased_logins(count: int) -> str:
     fields = "\n".join(
-        f"a{n}: login(input: {{email: $email{n}, password: $password{n}}}) {{ {LOGIN_SELECTION} }}"
+        f"a{n}: login(input: {{email: $email{n}, password: $password{n}}}) {{ {LOGIN_RESULT} }}"
         for n in range(count)
     )
     params = ", ".join(f"$email{n}: String!, $password{n}: String!" for n in range(count))
