@@ -4,9 +4,9 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cksum < requirements.lock | cut -d' ' -f1)
 AUDIT  := tests/http_audit
-TYPED  := config.py cli.py server.py models policies services schema resolvers web migrations tests
+TYPED  := config.py cli.py server.py models policies services schema resolvers web migrations tests bench
 
-.PHONY: install run test lint typecheck pytest schema lock audit-deps clean
+.PHONY: install run test lint typecheck pytest schema lock audit-deps clean bench
 
 $(STAMP): requirements.lock
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is required (set PYTHON=python3.11)")'
@@ -41,6 +41,11 @@ audit-deps:
 		[ $(AUDIT)/node_modules/.package-lock.json -nt $(AUDIT)/package-lock.json ] || \
 		npm ci --prefix $(AUDIT) --no-audit --no-fund --loglevel=error; \
 	else echo "npm not found: the GraphQL-over-HTTP audit test will be skipped"; fi
+
+## Seed PostgreSQL with a full-size platform and benchmark the API against a raw baseline
+## (writes docs/benchmarks.md; BENCH_DATABASE_URL names the database, dropped first)
+bench: install
+	$(BIN)/python -m bench.run
 
 ## Regenerate schema.graphql from the code (a test fails when it drifts)
 schema: install

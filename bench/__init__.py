@@ -1,6 +1,10 @@
 """The benchmark (`make bench`): a seeded platform, the real HTTP stack against a raw baseline.
 
-bench/seed.py      a fresh PostgreSQL database, migrated, bulk-loaded with COPY
-bench/baseline.py  a bare Starlette + asyncpg + orjson app answering the same JSON
-bench/run.py       seeds, serves both, measures W1-W6, writes docs/benchmarks.md
+bench/seed.py       a fresh PostgreSQL database, migrated, bulk-loaded with COPY
+bench/generate.py   the platform's rows (tree, users, accounts, devices); bench/ledger.py its ledger
+bench/baseline.py   a bare Starlette + asyncpg + orjson app answering the same JSON
+bench/workloads.py  the GraphQL documents; bench/fixture.py the rows and requests they use
+bench/load.py       servers as processes, HTTP clients, pgbench
+bench/inprocess.py  statements per request and time in authorization, on the app in-process
+bench/report.py     docs/benchmarks.md; bench/run.py runs it all
 """

@@ -5,6 +5,7 @@ from __future__ import annotations
 import strawberry
 from graphql import GraphQLError
 from strawberry.extensions import (
+    AddValidationRules,
     MaxAliasesLimiter,
     MaxTokensLimiter,
     ParserCache,
@@ -34,6 +35,10 @@ class AppSchema(strawberry.Schema):
 
 def build_schema(settings: Settings | None = None) -> AppSchema:
     settings = settings or Settings()
+    limits = [
+        *QueryDepthLimiter(max_depth=settings.max_query_depth).validation_rules,
+        *MaxAliasesLimiter(max_alias_count=settings.max_aliases).validation_rules,
+    ]
     return AppSchema(
         query=Query,
         mutation=Mutation,
@@ -43,8 +48,9 @@ def build_schema(settings: Settings | None = None) -> AppSchema:
             ErrorContract,
             RequireOperationName,
             lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
-            lambda: QueryDepthLimiter(max_depth=settings.max_query_depth),
-            lambda: MaxAliasesLimiter(max_alias_count=settings.max_aliases),
+            # One rule set per schema: the validation cache is keyed by the rule classes,
+            # which the limiters would create anew for every request.
+            lambda: AddValidationRules(limits),
             lambda: ParserCache(maxsize=256),
             lambda: ValidationCache(maxsize=256),
         ],

@@ -34,7 +34,7 @@ def _loader(
             found = await query(session, keys)
         return [found.get(key, default) for key in keys]
 
-    return DataLoader(load_fn=load, max_batch_size=1000)
+    return DataLoader(load_fn=load, max_batch_size=None)
 
 
 class AncestorsKey(NamedTuple):
@@ -56,7 +56,7 @@ def _ancestors_loader(
                 found.update((AncestorsKey(within, path), row) for path, row in batch.items())
         return [found[key] for key in keys]
 
-    return DataLoader(load_fn=load, max_batch_size=1000)
+    return DataLoader(load_fn=load, max_batch_size=None)
 
 
 class Loaders:

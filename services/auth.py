@@ -88,13 +88,13 @@ async def login(
         raise ValidationError("Password too long", field="password")
     await throttle.check(session, email=email, address=client_address, now=now)
     user = await session.scalar(select(User).where(User.email == normalize_email(email)))
-    ok = passwords.verify_password(user.password_hash if user else None, password)
+    ok = await passwords.verify_password_async(user.password_hash if user else None, password)
     if user is None or not ok or not user.is_active:
         await throttle.record_failure(session, email=email, address=client_address, now=now)
         raise InvalidCredentialsError(persist=True)
     await throttle.record_success(session, email=email)
     if passwords.needs_rehash(user.password_hash):
-        user.password_hash = passwords.hash_password(password)
+        user.password_hash = await passwords.hash_password_async(password)
     user.last_login_at = now
     return await start_session(session, config=config, user=user, now=now)
 

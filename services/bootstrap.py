@@ -12,7 +12,7 @@ from models.company import Company
 from models.user import Role, User
 from services import company as company_service
 from services.auth import normalize_email
-from services.passwords import hash_password
+from services.passwords import hash_password_async
 
 
 @dataclass(frozen=True)
@@ -45,7 +45,7 @@ async def bootstrap(
             email=normalize_email(admin_email),
             name="Platform administrator",
             role=Role.SUPERADMIN,
-            password_hash=hash_password(admin_password or generated or ""),
+            password_hash=await hash_password_async(admin_password or generated or ""),
         )
     )
     await session.flush()

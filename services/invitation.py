@@ -32,7 +32,7 @@ from services.errors import (
     ValidationError,
 )
 from services.pagination import Page, PageRequest, cursor_key
-from services.passwords import check_password_policy, hash_password
+from services.passwords import check_password_policy, hash_password_async
 from services.validation import clean_email, clean_name
 
 
@@ -264,7 +264,7 @@ async def accept_invitation(
         email=invitation.email,
         name=display_name,
         role=invitation.role,
-        password_hash=hash_password(password),
+        password_hash=await hash_password_async(password),
     )
     try:
         async with session.begin_nested():  # a user created meanwhile with this address

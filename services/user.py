@@ -36,7 +36,11 @@ from services.errors import (
 )
 from services.invitation import check_role_grant
 from services.pagination import Page, PageRequest, cursor_key
-from services.passwords import check_password_policy, hash_password, verify_password
+from services.passwords import (
+    check_password_policy,
+    hash_password_async,
+    verify_password_async,
+)
 from services.validation import clean_name
 
 # One reset mail per user per this interval, however often it is asked for.
@@ -195,14 +199,16 @@ async def change_own_password(
 ) -> User:
     """Every token issued before stops working; the caller issues the user a new pair."""
     user = await _own_user(session, actor)
-    if len(current_password) > 1024 or not verify_password(user.password_hash, current_password):
+    if len(current_password) > 1024 or not await verify_password_async(
+        user.password_hash, current_password
+    ):
         raise ValidationError(
             "The current password is wrong", field="currentPassword", code=ErrorCode.WRONG_PASSWORD
         )
     check_password_policy(
         new_password, field="newPassword", user_inputs=await _user_inputs(session, user)
     )
-    user.password_hash = hash_password(new_password)
+    user.password_hash = await hash_password_async(new_password)
     await revoke_all_sessions(session, user=user)
     await session.flush()
     return user
@@ -286,7 +292,7 @@ async def reset_password(session: AsyncSession, *, token: str, new_password: str
     check_password_policy(
         new_password, field="newPassword", user_inputs=await _user_inputs(session, user)
     )
-    user.password_hash = hash_password(new_password)
+    user.password_hash = await hash_password_async(new_password)
     # This link and any other outstanding one are spent; every session ends.
     await session.execute(
         update(PasswordResetToken)

@@ -1,0 +1,274 @@
+"""docs/benchmarks.md: the tables, the machine, how to reproduce; a hand-written analysis
+after the marker line is kept from one run to the next."""
+
+from __future__ import annotations
+
+import collections
+import contextlib
+import math
+import os
+import platform
+import subprocess
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from bench.fixture import PAGE, Fixture
+from bench.inprocess import AUTHORIZATION, LARGE, SMALL, Share, StatementCount
+from bench.load import CLIENTS, LOGIN_CLIENTS, Latency, Throughput, ms
+
+ROOT = Path(__file__).resolve().parent.parent
+REPORT = ROOT / "docs" / "benchmarks.md"
+ANALYSIS_MARKER = "<!-- analysis: kept by bench/run.py -->"
+
+
+def run_text(argv: list[str]) -> str:
+    done = subprocess.run(argv, capture_output=True, text=True, check=False)  # noqa: S603
+    return done.stdout.strip()
+
+
+def machine() -> dict[str, str]:
+    cpu = "unknown"
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    memory = "unknown"
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal"):
+                memory = f"{int(line.split()[1]) / 1024 / 1024:.1f} GiB"
+    commit = "unknown"
+    with contextlib.suppress(OSError, subprocess.SubprocessError):
+        git = ["git", "-C", str(ROOT)]
+        head = run_text([*git, "rev-parse", "--short", "HEAD"])
+        dirty = run_text([*git, "status", "--porcelain"])
+        commit = head + (" with uncommitted changes" if dirty else "")
+    return {
+        "code": commit,
+        "cores (nproc)": str(os.cpu_count()),
+        "memory": memory,
+        "CPU": cpu,
+        "OS": platform.platform(),
+        "Python": platform.python_version(),
+    }
+
+
+def verdict(met: bool) -> str:
+    return "met" if met else "**not met**"
+
+
+@dataclass
+class Results:
+    fixture: Fixture
+    seed: dict[str, Any]
+    postgres: str
+    latencies: list[Latency]
+    moves: dict[str, Throughput]
+    pgbench: tuple[float, str]
+    login: Throughput
+    argon2: tuple[float, str]
+    counts: list[StatementCount]
+    shares: list[Share]
+    memory: dict[str, int]
+    baseline_memory: dict[str, int]
+    load: list[str]  # the load average (1, 5, 15 min) at each phase: others' work shows here
+    finished: str = field(default_factory=lambda: datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"))
+
+
+def table(results: Results) -> list[str]:
+    lines = [
+        "| workload | API median | API p99 | baseline median | baseline p99 | ratio | target | |",
+        "|---|---:|---:|---:|---:|---:|---|---|",
+    ]
+    page_one = next((lat for lat in results.latencies if lat.variant == "W3 ledger, page 1"), None)
+    for latency in results.latencies:
+        ratio = latency.ratio
+        lines.append(
+            f"| {latency.variant} | {ms(latency.api.median)} | {ms(latency.api.p99)} | "
+            f"{ms(latency.baseline.median)} | {ms(latency.baseline.p99)} | {ratio:.1f}x | "
+            f"median ≤ 3x baseline | {verdict(ratio <= 3)} |"
+        )
+        if latency.variant.startswith("W3 ledger, page ") and page_one and latency is not page_one:
+            deep = latency.api.median / page_one.api.median
+            lines.append(
+                f"| {latency.variant} against page 1 | {ms(latency.api.median)} | | "
+                f"{ms(page_one.api.median)} (API page 1) | | {deep:.2f}x | ≤ 1.5x page 1 | "
+                f"{verdict(deep <= 1.5)} |"
+            )
+    api, raw = results.moves["api"], results.moves["raw"]
+    tps = results.pgbench[0]
+    move_ratio = api.per_second / tps if tps else math.nan
+    lines.append(
+        f"| W5 credit moves, {CLIENTS} clients | {api.per_second:.0f}/s | {ms(api.latency.p99)} | "
+        f"{tps:.0f} TPC-B tx/s (pgbench) | | {move_ratio:.2f}x | ≥ 0.5x pgbench | "
+        f"{verdict(move_ratio >= 0.5)} |"
+    )
+    lines.append(
+        f"| W5 raw moves (baseline /move), {CLIENTS} clients | {raw.per_second:.0f}/s | "
+        f"{ms(raw.latency.p99)} | {tps:.0f} tx/s | | {raw.per_second / tps:.2f}x | (context) | |"
+    )
+    rate, parameters = results.argon2
+    login = results.login
+    lines.append(
+        f"| W6 logins, {LOGIN_CLIENTS} clients | {login.per_second:.1f}/s | "
+        f"{ms(login.latency.p99)} | {rate:.1f} argon2 verifications/s (one thread) | | "
+        f"{login.per_second / rate:.2f}x | reported: {parameters} | |"
+    )
+    return lines
+
+
+def counts_table(results: Results) -> list[str]:
+    lines = [
+        f"| workload | statements at {SMALL} rows | statements at {LARGE:,} rows "
+        "(3 requests each) | target | |",
+        "|---|---:|---:|---|---|",
+    ]
+    for count in results.counts:
+        lines.append(
+            f"| {count.workload} | {count.spread(count.small)} ({count.small_rows} rows) | "
+            f"{count.spread(count.large)} ({count.large_rows:,} rows) | equal | "
+            f"{verdict(not count.grows)} |"
+        )
+    return lines
+
+
+def growing_statements(results: Results) -> list[str]:
+    """The statements of each request whose count grows, grouped by their first words."""
+    lines: list[str] = []
+    for count in results.counts:
+        if not count.grows:
+            continue
+        shapes = collections.Counter(" ".join(text.split()[:8]) for text in count.statements)
+        lines += [f"{count.workload} at {count.large_rows:,} rows:", "", "```"]
+        lines += [f"{times} x {shape} ..." for shape, times in shapes.items()]
+        lines += ["```", ""]
+    return lines
+
+
+def shares_table(results: Results) -> list[str]:
+    lines = [
+        "| workload | mean request (in-process) | authorization | authentication | target | |",
+        "|---|---:|---:|---:|---|---|",
+    ]
+    for share in results.shares:
+        lines.append(
+            f"| {share.workload} | {ms(share.request_seconds / share.requests)} | "
+            f"{share.authorization:.1%} | {share.authentication:.1%} | authorization < 5% | "
+            f"{verdict(share.authorization < 0.05)} |"
+        )
+    return lines
+
+
+def render(results: Results, analysis: str) -> str:
+    fixture, seed = results.fixture, results.seed
+    memory_mib = results.memory.get("VmHWM", 0) / 1024
+    rows = ", ".join(f"{table} {count:,}" for table, count in seed.get("rows", {}).items())
+    lines = [
+        "# Benchmarks",
+        "",
+        f"Measured {results.finished} by `make bench` (`python -m bench.run`); this file is "
+        "written by it. The analysis at the end is written by hand and kept across runs.",
+        "",
+        "## Results",
+        "",
+        "W1-W4: sequential requests from one client; median and 99th percentile of the "
+        "round trip (request sent to body received). The baseline is bench/baseline.py: a bare "
+        "Starlette route with asyncpg and orjson answering the same JSON from the same rows "
+        "(checked equal before measuring"
+        + ("" if all(lat.same_json for lat in results.latencies) else ": **some differ**, below")
+        + ").",
+        "",
+        *table(results),
+        "",
+        f"| server process | peak RSS (VmHWM) {memory_mib:.0f} MiB | target < 300 MB | "
+        f"{verdict(memory_mib * 1.048576 < 300)} |",
+        "|---|---|---|---|",
+        f"| baseline process | peak RSS {results.baseline_memory.get('VmHWM', 0) / 1024:.0f} MiB"
+        " | | |",
+        "",
+        "### SQL statements per request",
+        "",
+        "Counted with a SQLAlchemy `before_cursor_execute` listener on the app run in-process, "
+        "as the platform's SUPERADMIN (so 10,000 rows exist for every list), with "
+        f"`MAX_PAGE_SIZE` and `MAX_TREE_PAGE_SIZE` raised to {LARGE:,}.",
+        "",
+        *counts_table(results),
+        "",
+        *growing_statements(results),
+        "### Time in authorization",
+        "",
+        "The W1-W4 requests above, in-process, with timing wrappers around "
+        + ", ".join(f"`{m}.{n}`" for m, names in AUTHORIZATION.items() for n in names)
+        + " (authorization: the relation query and the policy decision) and "
+        "`services.auth.authenticate` (authentication: token check and user load), installed "
+        "by the benchmark, not in the app.",
+        "",
+        *shares_table(results),
+        "",
+    ]
+    differing = [lat for lat in results.latencies if not lat.same_json]
+    if differing:
+        lines += ["### JSON differences", ""]
+        lines += [f"- {lat.variant}: {lat.difference}" for lat in differing]
+        lines.append("")
+    api, raw = results.moves["api"], results.moves["raw"]
+    lines += [
+        "### Details",
+        "",
+        f"- W5: {api.done:,} moves in {api.seconds:.1f} s ({api.failed} failed"
+        + (f", first: {api.first_error}" if api.first_error else "")
+        + f"), median {ms(api.latency.median)}; raw: {raw.done:,} in {raw.seconds:.1f} s "
+        f"({raw.failed} failed). pgbench: `{results.pgbench[1]}`. The moves alternate between "
+        f"partner {fixture.mover_partner_id} and its customers, so like TPC-B at scale 1 "
+        "(one branch row) every transaction locks one hot row.",
+        f"- W6: {results.login.done} logins in {results.login.seconds:.1f} s, median "
+        f"{ms(results.login.latency.median)}; argon2 parameters from services/passwords.py: "
+        f"{results.argon2[1]}.",
+        f"- Workload data: partner {fixture.partner_id} ({fixture.subtree_size:,} companies in "
+        f"its subtree, {fixture.ledger_entries:,} ledger entries); W3's deep page is page "
+        f"{fixture.ledger_page:,} (pages of {PAGE}).",
+        "",
+        "## Data",
+        "",
+        f"Seeded by bench/seed.py at scale {seed.get('scale', '?')} in "
+        f"**{seed.get('seconds', math.nan):.0f} s** (target: 10 minutes): {rows}.",
+        "",
+        "## Machine",
+        "",
+        *[f"- {key}: {value}" for key, value in machine().items()],
+        f"- PostgreSQL: {results.postgres}",
+        "- Load average (1, 5, 15 min) when each phase started: "
+        + "; ".join(results.load)
+        + " (the benchmark itself accounts for up to about 2; more means other processes "
+        "competed for the cores).",
+        "- Server: `uvicorn server:app`, one process, APP_ENV=production, no access log; "
+        "client, server, baseline and PostgreSQL share the machine.",
+        "",
+        "## Reproduce",
+        "",
+        "```sh",
+        "make bench                       # seeds fleet_bench (dropped first), then measures",
+        ".venv/bin/python -m bench.run --reuse      # measure again without seeding",
+        ".venv/bin/python -m bench.seed --scale 0.1 # seed only, a tenth of the size",
+        "```",
+        "",
+        "`BENCH_DATABASE_URL` (default `postgresql+asyncpg://postgres@127.0.0.1:5432/fleet_bench`; "
+        "its name must contain `bench`) chooses the database; pgbench uses a scratch database "
+        "`fleet_bench_pgbench` on the same server, dropped afterwards. "
+        "tests/test_bench_small.py runs the statement counts on a small seed in the test "
+        "suite.",
+        "",
+        ANALYSIS_MARKER,
+        analysis.rstrip() + "\n" if analysis.strip() else "",
+    ]
+    return "\n".join(lines)
+
+
+def kept_analysis() -> str:
+    if not REPORT.exists():
+        return ""
+    _, found, after = REPORT.read_text().partition(ANALYSIS_MARKER)
+    return after.lstrip("\n") if found else ""

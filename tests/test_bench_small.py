@@ -1,0 +1,75 @@
+"""The benchmark in small (bench/, `make bench`), so that a statement-count regression fails CI.
+
+bench/seed.py bulk-loads a platform of a few thousand rows (300 companies, 900 users, 3,000
+devices, about 15,000 ledger entries) into a database of its own on the test PostgreSQL
+server; the W1-W4 requests of the benchmark then run through the real app in-process (ASGI
+transport, authentication and policies included) at 10 rows and at LARGE rows. The number
+of SQL statements must not grow with the rows: every per-row field is batched.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator
+
+import asyncpg
+import pytest
+from sqlalchemy.engine import make_url
+
+from bench import inprocess, seed
+from bench.fixture import discover
+
+SCALE = 0.003
+LARGE = 200
+
+
+# PostgreSQL only, by parametrization rather than a skip: the benchmark bulk-loads with COPY.
+pytestmark = pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+
+
+@pytest.fixture(scope="module")
+async def bench_url(database_url: str) -> AsyncIterator[str]:
+    name = f"fleet_bench_test_{os.getpid()}"
+    url = make_url(database_url).set(database=name).render_as_string(hide_password=False)
+    await seed.seed(url, SCALE)
+    yield url
+    await seed.drop_database(url)
+
+
+async def test_seed_is_consistent(bench_url: str) -> None:
+    # the loaded rows keep the ledger's invariants: balances are the sums of their entries
+    conn = await asyncpg.connect(**seed.connect_args(bench_url))
+    try:
+        mismatched = await conn.fetchval(
+            "SELECT count(*) FROM credit_balances b LEFT JOIN "
+            "(SELECT company_id, sum(amount) AS total FROM ledger_entries GROUP BY 1) e "
+            "USING (company_id) WHERE b.balance <> coalesce(e.total, 0)"
+        )
+        broken_chain = await conn.fetchval(
+            "SELECT count(*) FROM (SELECT amount, balance_after, lag(balance_after, 1, 0) "
+            "OVER (PARTITION BY company_id ORDER BY id) AS before FROM ledger_entries) e "
+            "WHERE e.before + e.amount <> e.balance_after"
+        )
+        over_quota = await conn.fetchval(
+            "SELECT count(*) FROM accounts a JOIN (SELECT account_id, sum(datapoints) AS used "
+            "FROM devices WHERE unregistered_at IS NULL GROUP BY 1) d ON d.account_id = a.id "
+            "WHERE d.used > a.datapoints"
+        )
+    finally:
+        await conn.close()
+    assert (mismatched, broken_chain, over_quota) == (0, 0, 0)
+
+
+async def test_statement_counts_do_not_grow_with_rows(bench_url: str) -> None:
+    # given the seeded platform, as its SUPERADMIN
+    fixture = await discover(bench_url)
+    # when each workload's request runs at 10 rows and at LARGE rows
+    counts = await inprocess.statement_counts(bench_url, fixture, small=10, large=LARGE, repeats=5)
+    # then both return what was asked, with no more statements at LARGE rows than at 10
+    assert [count.workload for count in counts] == ["W1", "W2", "W3", "W4"]
+    for count in counts:
+        assert (count.small_rows, count.large_rows) == (10, LARGE), count.workload
+        assert not count.grows, (
+            f"{count.workload}: {count.small} statements at 10 rows, {count.large} at "
+            f"{LARGE}:\n" + "\n".join(count.statements)
+        )
