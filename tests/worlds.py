@@ -11,6 +11,7 @@ sites and users, and may name the two outer companies as its assertions need:
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from dataclasses import dataclass, fields
 from typing import Any
 
@@ -49,16 +50,16 @@ async def standard_tree(
 
 
 @dataclass
-class ApiWorld(Tree):
+class ApiWorld(Tree, ABC):
     """The tree, with the means to call mutations as one of its users."""
 
     client: GraphQLClient
     factory: Factory
     sessionmaker: Maker
 
+    @abstractmethod
     def selection(self, name: str) -> str:
         """What mutation `name` selects of its result."""
-        raise NotImplementedError
 
     def token(self, user: User) -> str:
         return self.factory.token(user)
