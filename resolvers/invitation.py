@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from models.user import Invitation, User
+from models.user import Invitation
 from resolvers.company import page_request
 from resolvers.session import reading, transaction
 from schema.context import Info
@@ -13,7 +13,6 @@ from schema.inputs import (
     InvitationRevokeInput,
     UserInviteInput,
 )
-from services import auth
 from services import invitation as service
 from services.auth import TokenPair
 from services.pagination import Page
@@ -75,7 +74,10 @@ async def revoke(info: Info, data: InvitationRevokeInput) -> Invitation:
 async def accept(info: Info, data: InvitationAcceptInput) -> TokenPair:
     """Accepting signs the new user in: the answer carries their first token pair."""
     async with transaction(info) as session:
-        user: User = await service.accept_invitation(
-            session, token=data.token, password=data.password, name=data.name
+        return await service.accept_invitation(
+            session,
+            token=data.token,
+            password=data.password,
+            name=data.name,
+            config=info.context.token_config,
         )
-        return await auth.start_session(session, config=info.context.token_config, user=user)

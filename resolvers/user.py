@@ -16,7 +16,6 @@ from schema.inputs import (
     UserDeactivateInput,
     UserReactivateInput,
 )
-from services import auth
 from services import user as service
 from services.auth import TokenPair
 from services.errors import NotFoundError
@@ -80,13 +79,13 @@ async def change_password(info: Info, data: PasswordChangeInput) -> TokenPair:
     """Every other session ends; this one continues with the new token pair returned."""
     actor = info.context.require_actor()
     async with transaction(info) as session:
-        changed = await service.change_own_password(
+        return await service.change_own_password(
             session,
             actor=actor,
             current_password=data.current_password,
             new_password=data.new_password,
+            config=info.context.token_config,
         )
-        return await auth.start_session(session, config=info.context.token_config, user=changed)
 
 
 async def update_profile(info: Info, data: ProfileUpdateInput) -> User:

@@ -24,6 +24,7 @@ from policies.actor import Actor
 from policies.enforcer import Action
 from services import mail
 from services.access import authorize_company
+from services.auth import TokenPair, start_session
 from services.errors import (
     ConflictError,
     ErrorCode,
@@ -33,6 +34,7 @@ from services.errors import (
 )
 from services.pagination import Page, PageRequest, cursor_key
 from services.passwords import check_password_policy, hash_password_async
+from services.tokens import TokenConfig
 from services.validation import clean_email, clean_name
 
 
@@ -234,9 +236,15 @@ async def revoke_invitation(
 
 
 async def accept_invitation(
-    session: AsyncSession, *, token: str, password: str, name: str | None = None
-) -> User:
-    """Create the invited user with the chosen password; the token is spent."""
+    session: AsyncSession,
+    *,
+    token: str,
+    password: str,
+    name: str | None = None,
+    config: TokenConfig,
+) -> TokenPair:
+    """Create the invited user with the chosen password and sign them in; the token is
+    spent."""
     invalid = InvalidTokenError("This invitation link is invalid or has expired", field="token")
     if not token or len(token) > 200:
         raise invalid
@@ -278,7 +286,7 @@ async def accept_invitation(
     invitation.accepted_at = now
     invitation.user_id = user.id
     await session.flush()
-    return user
+    return await start_session(session, config=config, user=user)
 
 
 async def get_invitation(

@@ -26,7 +26,7 @@ from policies.enforcer import Action
 from policies.scope import in_subtree
 from services import mail
 from services.access import authorize_company, require, row_in_scope
-from services.auth import normalize_email, revoke_all_sessions
+from services.auth import TokenPair, normalize_email, revoke_all_sessions, start_session
 from services.errors import (
     ErrorCode,
     ForbiddenError,
@@ -41,6 +41,7 @@ from services.passwords import (
     hash_password_async,
     verify_password_async,
 )
+from services.tokens import TokenConfig
 from services.validation import clean_name
 
 # One reset mail per user per this interval, however often it is asked for.
@@ -195,9 +196,14 @@ async def _user_inputs(session: AsyncSession, user: User) -> list[str]:
 
 
 async def change_own_password(
-    session: AsyncSession, *, actor: Actor, current_password: str, new_password: str
-) -> User:
-    """Every token issued before stops working; the caller issues the user a new pair."""
+    session: AsyncSession,
+    *,
+    actor: Actor,
+    current_password: str,
+    new_password: str,
+    config: TokenConfig,
+) -> TokenPair:
+    """Every token issued before stops working; this session goes on with the new pair."""
     user = await _own_user(session, actor)
     if len(current_password) > 1024 or not await verify_password_async(
         user.password_hash, current_password
@@ -211,7 +217,7 @@ async def change_own_password(
     user.password_hash = await hash_password_async(new_password)
     await revoke_all_sessions(session, user=user)
     await session.flush()
-    return user
+    return await start_session(session, config=config, user=user)
 
 
 async def update_own_name(session: AsyncSession, *, actor: Actor, name: str) -> User:
