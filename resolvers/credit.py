@@ -6,34 +6,22 @@ from datetime import UTC, datetime
 
 from models.company import Company
 from models.credit import EntryKind, LedgerEntry
-from policies.enforcer import Action
-from policies.scope import relation_of
 from resolvers.company import page_request
 from resolvers.session import reading, transaction
 from schema.context import Info
 from schema.ids import decode_id
 from schema.inputs import CreditGrantInput, CreditMoveInput
 from services import credit as service
-from services.access import require
-from services.errors import NotFoundError
 from services.pagination import Page
 
 
-def _check_read(info: Info, company: Company) -> None:
-    actor = info.context.require_actor()
-    relation = relation_of(actor, company)
-    if relation is None:
-        raise NotFoundError("Company")
-    require(actor, Action.CREDIT_READ, relation)
-
-
 async def balance(info: Info, company: Company) -> int:
-    _check_read(info, company)
+    service.require_credit_read(info.context.require_actor(), company)
     return await info.context.loaders.credit_balance_by_company_id.load(company.id)
 
 
 async def payer(info: Info, company: Company) -> service.Payer:
-    _check_read(info, company)
+    service.require_credit_read(info.context.require_actor(), company)
     async with reading(info) as session:
         return await service.payer_of(session, company)
 

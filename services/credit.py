@@ -24,8 +24,9 @@ from models.company import Company, ancestor_paths
 from models.credit import CreditBalance, EntryKind, LedgerEntry
 from policies.actor import Actor
 from policies.enforcer import Action
+from policies.scope import relation_of
 from services import idempotency
-from services.access import authorize_company
+from services.access import authorize_company, require
 from services.errors import ErrorCode, NotFoundError, ValidationError
 from services.pagination import Page, PageRequest, cursor_key
 
@@ -282,6 +283,14 @@ async def payer_of(session: AsyncSession, company: Company) -> Payer:
 
 
 # --- reads ----------------------------------------------------------------------------
+
+
+def require_credit_read(actor: Actor, company: Company) -> None:
+    """For a company already loaded through a scoped query: may the actor read its credits?"""
+    relation = relation_of(actor, company)
+    if relation is None:
+        raise NotFoundError("Company")
+    require(actor, Action.CREDIT_READ, relation)
 
 
 async def balances_by_company(session: AsyncSession, ids: Sequence[int]) -> dict[int, int]:
