@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import re
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
 
 from argon2 import PasswordHasher
@@ -41,13 +43,22 @@ def verify_password(password_hash: str | None, password: str) -> bool:
         return False
 
 
+@lru_cache(maxsize=1)
+def _argon2_pool() -> ThreadPoolExecutor:
+    """One thread per core: argon2 takes 64 MiB and ~0.1 s of CPU per call by design, so
+    a burst of sign-ins queues here: memory stays at most cores x 64 MiB."""
+    return ThreadPoolExecutor(max_workers=os.cpu_count() or 1, thread_name_prefix="argon2")
+
+
 async def hash_password_async(password: str) -> str:
-    """argon2 takes ~0.1 s of CPU by design: off the event loop, or every request waits."""
-    return await asyncio.to_thread(hash_password, password)
+    """Off the event loop, or every other request of the process would wait for it."""
+    return await asyncio.get_running_loop().run_in_executor(_argon2_pool(), hash_password, password)
 
 
 async def verify_password_async(password_hash: str | None, password: str) -> bool:
-    return await asyncio.to_thread(verify_password, password_hash, password)
+    return await asyncio.get_running_loop().run_in_executor(
+        _argon2_pool(), verify_password, password_hash, password
+    )
 
 
 def needs_rehash(password_hash: str) -> bool:
