@@ -18,6 +18,7 @@ from sqlalchemy import (
     Index,
     Integer,
     String,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -66,6 +67,14 @@ class Company(TimestampMixin, Base):
     __table_args__ = (
         Index("ix_companies_path", "path", unique=True),
         Index("ix_companies_parent_id", "parent_id"),
+        # Live children by parent in render order: child counts (index-only) and pages.
+        Index(
+            "ix_companies_live_parent_id_path",
+            "parent_id",
+            "path",
+            sqlite_where=text("archived_at IS NULL"),
+            postgresql_where=text("archived_at IS NULL"),
+        ),
         # Only one root: the partial unique index makes a second parentless row impossible.
         Index(
             "uq_companies_single_root",

@@ -52,6 +52,14 @@ class Device(TimestampMixin, Base):
             postgresql_where=text("unregistered_at IS NULL"),
         ),
         Index("ix_devices_company_id_status", "company_id", "status"),
+        # Registered devices by company: counts (index-only) and subtree pages by id.
+        Index(
+            "ix_devices_registered_company_id_id",
+            "company_id",
+            "id",
+            sqlite_where=text("unregistered_at IS NULL"),
+            postgresql_where=text("unregistered_at IS NULL"),
+        ),
         Index("ix_devices_account_id", "account_id"),
         Index("ix_devices_status_paid_until", "status", "paid_until"),
         CheckConstraint("datapoints >= 0", name="datapoints_non_negative"),

@@ -48,6 +48,13 @@ class User(TimestampMixin, Base):
     __table_args__ = (
         Index("uq_users_email", "email", unique=True),
         Index("ix_users_company_id_role", "company_id", "role"),
+        # Active users by company: the counts of a page of companies, index-only.
+        Index(
+            "ix_users_active_company_id",
+            "company_id",
+            sqlite_where=text("is_active"),
+            postgresql_where=text("is_active"),
+        ),
     )
 
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from models.company import depth_of
-from models.user import Role
+from models.company import Company, depth_of
+from models.user import Role, User
 
 
 @dataclass(frozen=True, slots=True)
@@ -15,6 +15,10 @@ class Actor:
     company_path: str
     role: Role
     is_platform: bool  # the actor's company is the root (the platform operator)
+    # The rows as loaded on this request (read-only): `me` and requests about one's own
+    # company need no second query.
+    user: User | None = field(default=None, compare=False, repr=False)
+    company: Company | None = field(default=None, compare=False, repr=False)
 
     @property
     def company_depth(self) -> int:

@@ -18,6 +18,7 @@ from schema.inputs import (
     DatapointTransferRequestInput,
     LicenseCreateInput,
 )
+from schema.selection import selected_below
 from services import account as service
 from services import application as applications
 from services.errors import NotFoundError
@@ -54,10 +55,27 @@ async def accounts(
     company = (
         decode_id(company_id, "Company", field="companyId") if company_id is not None else None
     )
+    node = selected_below(info.selected_fields, info.field_name, "edges", "node") or set()
+    with_usage = bool(node & {"datapointsUsed", "datapointsLeft"})
     async with reading(info) as session:
-        return await service.list_accounts(
-            session, actor=actor, status=status, company_id=company, request=request
+        page = await service.list_accounts(
+            session,
+            actor=actor,
+            status=status,
+            company_id=company,
+            request=request,
+            with_related=bool(node & {"company", "license"}),
+            with_usage=with_usage,
         )
+    # What the page's query brought along: the rows' fields need no further loads.
+    prefetched = info.context.prefetched
+    for account in page.items:
+        if account.id in page.companies:
+            prefetched[account, "company"] = page.companies[account.id]
+            prefetched[account, "license"] = page.licenses[account.id]
+        if with_usage:
+            prefetched[account, "usage"] = page.usage[account.id]
+    return page
 
 
 async def licenses(info: Info) -> list[License]:

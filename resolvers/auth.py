@@ -12,6 +12,8 @@ from services.auth import TokenPair
 
 async def me(info: Info) -> User:
     actor = info.context.require_actor()
+    if actor.user is not None:  # loaded with the token's check, on this request
+        return actor.user
     async with reading(info) as session:
         user = await session.get(User, actor.user_id)
     assert user is not None  # the actor was loaded from this row on this request

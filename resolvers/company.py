@@ -13,6 +13,7 @@ from schema.inputs import (
     CompanySetUseParentCreditsInput,
 )
 from schema.loaders import AncestorsKey
+from schema.selection import selected_below
 from services import company as service
 from services.errors import BadInputError, NotFoundError
 from services.pagination import Page, PageRequest
@@ -22,6 +23,40 @@ def page_request(
     info: Info, first: int, after: str | None, *, max_size: int | None = None
 ) -> PageRequest:
     return PageRequest.parse(first, after, max_size=max_size or info.context.settings.max_page_size)
+
+
+def counts_wanted(info: Info) -> service.WithCounts | None:
+    """Whether this connection's nodes ask for `counts`: then the page's query fetches them
+    along (one statement), and the rows' count fields are plain values (CompanyCounts)."""
+    wanted = selected_below(info.selected_fields, info.field_name, "edges", "node", "counts")
+    if not wanted:
+        return None
+    return service.WithCounts.ALL if "descendants" in wanted else service.WithCounts.BASIC
+
+
+def with_counts(info: Info, page: service.CompanyPage) -> Page[Company]:
+    prefetched = info.context.prefetched
+    prefetched.update(
+        ((row, "counts"), page.counts[row.id]) for row in page.items if row.id in page.counts
+    )
+    return page
+
+
+async def counts(info: Info, company: Company) -> service.CompanyCounts:
+    """The counts of a company that did not come in a page: batched with its siblings."""
+    wanted = selected_below(info.selected_fields, info.field_name) or set()
+    key = service.CountsKey(company.id, descendants="descendants" in wanted)
+    found = await info.context.loaders.counts.load(key)
+    assert found is not None  # the company was just loaded: it exists
+    return found
+
+
+async def descendant_count(info: Info, company_id: int) -> int:
+    """For counts prefetched without descendants (another selection of the same row)."""
+    found = await info.context.loaders.counts.load(service.CountsKey(company_id, True))
+    assert found is not None
+    assert found.descendants is not None
+    return found.descendants
 
 
 async def company(info: Info, id: str) -> Company | None:
@@ -48,14 +83,16 @@ async def company_tree(
     root = decode_id(root_id, "Company", field="rootId") if root_id is not None else None
     _check_depth(max_depth)
     async with reading(info) as session:
-        return await service.company_tree(
+        page = await service.company_tree(
             session,
             actor=actor,
             request=request,
             root_id=root,
             max_depth=max_depth,
             filters=service.CompanyFilter(include_archived=include_archived),
+            counts=counts_wanted(info),
         )
+        return with_counts(info, page)
 
 
 async def search(
@@ -64,13 +101,15 @@ async def search(
     actor = info.context.require_actor()
     request = page_request(info, first, after)
     async with reading(info) as session:
-        return await service.search_companies(
+        page = await service.search_companies(
             session,
             actor=actor,
             term=term,
             request=request,
             filters=service.CompanyFilter(include_archived=include_archived),
+            counts=counts_wanted(info),
         )
+        return with_counts(info, page)
 
 
 async def children(
@@ -78,12 +117,14 @@ async def children(
 ) -> Page[Company]:
     request = page_request(info, first, after)
     async with reading(info) as session:
-        return await service.company_children(
+        page = await service.company_children(
             session,
             company=root,
             request=request,
             filters=service.CompanyFilter(include_archived=include_archived),
+            counts=counts_wanted(info),
         )
+        return with_counts(info, page)
 
 
 async def descendants(
@@ -98,13 +139,15 @@ async def descendants(
     request = page_request(info, first, after)
     _check_depth(max_depth)
     async with reading(info) as session:
-        return await service.company_descendants(
+        page = await service.company_descendants(
             session,
             company=root,
             request=request,
             max_depth=max_depth,
             filters=service.CompanyFilter(include_archived=include_archived),
+            counts=counts_wanted(info),
         )
+        return with_counts(info, page)
 
 
 async def ancestors(info: Info, root: Company) -> list[Company]:

@@ -11,6 +11,7 @@ from resolvers.session import reading, transaction
 from schema.context import Info
 from schema.ids import decode_id
 from schema.inputs import CreditGrantInput, CreditMoveInput
+from schema.selection import selected_below
 from services import credit as service
 from services.pagination import Page
 
@@ -39,14 +40,24 @@ async def entries(
     actor = info.context.require_actor()
     request = page_request(info, first, after)
     company = decode_id(company_id, "Company", field="companyId")
+    with_actors = "actor" in (
+        selected_below(info.selected_fields, info.field_name, "edges", "node") or ()
+    )
     async with reading(info) as session:
-        return await service.list_entries(
+        page = await service.list_entries(
             session,
             actor=actor,
             company_id=company,
             filters=service.EntryFilter(kinds=kinds or (), since=_utc(since), until=_utc(until)),
             request=request,
+            with_actors=with_actors,
         )
+    if with_actors:
+        # The actor comes with the page: the rows' `actor` fields need no further load.
+        info.context.prefetched.update(
+            ((entry, "actor"), page.actors[entry.id]) for entry in page.items
+        )
+    return page
 
 
 def _utc(moment: datetime | None) -> datetime | None:

@@ -8,6 +8,7 @@ from resolvers.session import reading, transaction
 from schema.context import Info
 from schema.ids import decode_id
 from schema.inputs import DeviceRegisterInput, DeviceRenameInput, DeviceUnregisterInput
+from schema.selection import selected_below
 from services import device as service
 from services.errors import NotFoundError
 from services.pagination import Page
@@ -41,8 +42,10 @@ async def devices(
     account = (
         decode_id(account_id, "Account", field="accountId") if account_id is not None else None
     )
+    node = selected_below(info.selected_fields, info.field_name, "edges", "node") or set()
+    with_related = bool(node & {"company", "account"})
     async with reading(info) as session:
-        return await service.list_devices(
+        page = await service.list_devices(
             session,
             actor=actor,
             company_id=company,
@@ -50,7 +53,14 @@ async def devices(
                 include_descendants=include_descendants, status=status, account_id=account
             ),
             request=request,
+            with_related=with_related,
         )
+    if with_related:  # brought along by the page's query: no further loads per row
+        prefetched = info.context.prefetched
+        for device in page.items:
+            prefetched[device, "company"] = page.companies[device.id]
+            prefetched[device, "account"] = page.accounts[device.id]
+    return page
 
 
 async def register(info: Info, data: DeviceRegisterInput) -> Device:

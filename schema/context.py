@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from strawberry.types import Info as _Info
@@ -15,6 +16,10 @@ from services.tokens import TokenConfig
 
 if TYPE_CHECKING:
     from schema.loaders import Loaders
+
+
+T = TypeVar("T")
+_MISSING = object()
 
 
 @dataclass
@@ -29,11 +34,20 @@ class Context:
     auth_error: str | None = None
     client_address: str | None = None
     loaders: Loaders = field(init=False)
+    # What a page's own query fetched for a field of its rows (a company's counts, an
+    # entry's actor), keyed by (row object, field): keyed by the object, not the id, since
+    # another part of the query may load the same row with a different selection.
+    prefetched: dict[tuple[object, str], Any] = field(init=False, default_factory=dict)
 
     def __post_init__(self) -> None:
         from schema.loaders import Loaders
 
         self.loaders = Loaders(self.sessionmaker)
+
+    def prefetched_or(self, row: object, name: str, load: Callable[[], Awaitable[T]]) -> T | Any:
+        """The value a page fetched for this row's field, else `load()`'s awaitable."""
+        found = self.prefetched.get((row, name), _MISSING)
+        return load() if found is _MISSING else found
 
     def require_actor(self) -> Actor:
         if self.actor is None:

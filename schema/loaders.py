@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Hashable, Mapping, Sequence
 from typing import NamedTuple, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -18,21 +18,50 @@ from services import company as company_service
 from services import credit as credit_service
 from services import device as device_service
 from services import user as user_service
+from services.company import CompanyCounts, CountsKey
 
+K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
 D = TypeVar("D")
-BatchQuery = Callable[[AsyncSession, Sequence[int]], Awaitable[Mapping[int, V]]]
+BatchQuery = Callable[[AsyncSession, Sequence[K]], Awaitable[Mapping[K, V]]]
 
 
 def _loader(
-    sessionmaker: async_sessionmaker[AsyncSession], query: BatchQuery[V], default: D
-) -> DataLoader[int, V | D]:
+    sessionmaker: async_sessionmaker[AsyncSession], query: BatchQuery[K, V], default: D
+) -> DataLoader[K, V | D]:
     """Keys the query does not return get `default` (no row, or a count of zero)."""
 
-    async def load(keys: list[int]) -> list[V | D]:
+    async def load(keys: list[K]) -> list[V | D]:
         async with sessionmaker() as session:
             found = await query(session, keys)
         return [found.get(key, default) for key in keys]
+
+    return DataLoader(load_fn=load, max_batch_size=None)
+
+
+class ScopedKey(NamedTuple):
+    """A row id seen by a viewer: `within` is the viewer's company path."""
+
+    within: str
+    id: int
+
+
+ScopedQuery = Callable[..., Awaitable[Mapping[int, V]]]
+
+
+def _scoped_loader(
+    sessionmaker: async_sessionmaker[AsyncSession], query: ScopedQuery[V]
+) -> DataLoader[ScopedKey, V | None]:
+    """Rows outside the viewer's subtree load as None, decided in the query itself."""
+
+    async def load(keys: list[ScopedKey]) -> list[V | None]:
+        found: dict[ScopedKey, V] = {}
+        async with sessionmaker() as session:
+            for within in {key.within for key in keys}:  # one per request: the actor's
+                ids = [key.id for key in keys if key.within == within]
+                batch = await query(session, ids, within=within)
+                found.update((ScopedKey(within, key), row) for key, row in batch.items())
+        return [found.get(key) for key in keys]
 
     return DataLoader(load_fn=load, max_batch_size=None)
 
@@ -64,12 +93,8 @@ class Loaders:
         self.company_by_id: DataLoader[int, Company | None] = _loader(
             sessionmaker, company_service.companies_by_ids, None
         )
-        self.child_count_by_company_id = _loader(sessionmaker, company_service.count_children, 0)
-        self.descendant_count_by_company_id = _loader(
-            sessionmaker, company_service.count_descendants, 0
-        )
-        self.active_user_count_by_company_id = _loader(
-            sessionmaker, company_service.count_active_users, 0
+        self.counts: DataLoader[CountsKey, CompanyCounts | None] = _loader(
+            sessionmaker, company_service.counts_by_key, None
         )
         self.ancestors_by_path = _ancestors_loader(sessionmaker)
         self.account_by_id: DataLoader[int, Account | None] = _loader(
@@ -87,10 +112,9 @@ class Loaders:
         self.device_by_id: DataLoader[int, Device | None] = _loader(
             sessionmaker, device_service.devices_by_ids, None
         )
-        self.device_count_by_company_id = _loader(sessionmaker, device_service.count_registered, 0)
         self.credit_balance_by_company_id = _loader(
             sessionmaker, credit_service.balances_by_company, 0
         )
-        self.user_by_id: DataLoader[int, User | None] = _loader(
-            sessionmaker, user_service.users_by_ids, None
+        self.user_within: DataLoader[ScopedKey, User | None] = _scoped_loader(
+            sessionmaker, user_service.users_within
         )

@@ -49,6 +49,9 @@ async def company_in_scope(
     `lock` takes the row for update (to change the company); `share` keeps it from being
     changed (archived) until the transaction ends, without blocking other sharers.
     """
+    if company_id == actor.company_id and actor.company is not None and not (lock or share):
+        # One's own company was loaded with the actor on this request: no second query.
+        return await session.merge(actor.company, load=False), Relation.SELF
     relation = relation_to(actor).label("relation")
     query = select(Company, relation).where(Company.id == company_id)
     if lock or share:

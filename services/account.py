@@ -6,10 +6,11 @@ An account's terms change only through approved applications (services/applicati
 from __future__ import annotations
 
 import calendar
+import dataclasses
 import enum
 import re
-from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -295,6 +296,24 @@ async def get_account(session: AsyncSession, *, actor: Actor, account_id: int) -
     return account
 
 
+@dataclass(frozen=True)
+class AccountPage(Page[Account]):
+    """A page of accounts with, when asked for, what each row shows beside its own columns."""
+
+    companies: Mapping[int, Company] = dataclasses.field(default_factory=dict)
+    licenses: Mapping[int, License] = dataclasses.field(default_factory=dict)
+    usage: Mapping[int, int] = dataclasses.field(default_factory=dict)  # datapoints in use
+
+
+def _usage_column() -> ColumnElement[int]:
+    """Datapoints of the registered devices bound to the outer query's account."""
+    return (
+        select(func.coalesce(func.sum(Device.datapoints), 0))
+        .where(Device.account_id == Account.id, Device.unregistered_at.is_(None))
+        .scalar_subquery()
+    )
+
+
 async def list_accounts(
     session: AsyncSession,
     *,
@@ -302,8 +321,12 @@ async def list_accounts(
     status: AccountStatus | None,
     company_id: int | None,
     request: PageRequest,
-) -> Page[Account]:
-    """Accounts of the actor's subtree (or of one company of it), newest first."""
+    with_related: bool = False,
+    with_usage: bool = False,
+) -> AccountPage:
+    """Accounts of the actor's subtree (or of one company of it), newest first; with their
+    company and license (`with_related`) and datapoints in use (`with_usage`) fetched by
+    the same query."""
     require(actor, Action.ACCOUNT_READ, Relation.SELF)  # the role question, for every row
     query = select(Account).join(Company, Company.id == Account.company_id).where(visible_to(actor))
     if company_id is not None:
@@ -313,8 +336,22 @@ async def list_accounts(
     after = cursor_key(request, int)
     if after is not None:
         query = query.where(Account.id < after[0])
-    rows = list(await session.scalars(query.order_by(Account.id.desc()).limit(request.first + 1)))
-    return Page.from_rows(rows, request, key=lambda account: (account.id,))
+    query = query.order_by(Account.id.desc()).limit(request.first + 1)
+    if with_related:
+        query = query.add_columns(Company, License).join(License, License.id == Account.license_id)
+    if with_usage:
+        query = query.add_columns(_usage_column())
+    rows: list[Any] = list((await session.execute(query)).all())
+    page = AccountPage.from_rows([row[0] for row in rows], request, key=lambda a: (a.id,))
+    if with_related:
+        page = replace(
+            page,
+            companies={row[0].id: row[1] for row in rows},
+            licenses={row[0].id: row[2] for row in rows},
+        )
+    if with_usage:
+        page = replace(page, usage={row[0].id: int(row[-1]) for row in rows})
+    return page
 
 
 async def datapoints_in_use(session: AsyncSession, ids: Sequence[int]) -> dict[int, int]:

@@ -177,25 +177,20 @@ async def authenticate(session: AsyncSession, *, config: TokenConfig, access_tok
         raise UnauthenticatedError(str(exc)) from exc
     row = (
         await session.execute(
-            select(
-                User.id,
-                User.company_id,
-                User.role,
-                User.is_active,
-                User.auth_epoch,
-                Company.path,
-                Company.parent_id,
-            )
+            select(User, Company)
             .join(Company, Company.id == User.company_id)
             .where(User.id == claims.user_id)
         )
     ).one_or_none()
-    if row is None or not row.is_active or row.auth_epoch != claims.auth_epoch:
+    if row is None or not row.User.is_active or row.User.auth_epoch != claims.auth_epoch:
         raise UnauthenticatedError("Token revoked")
+    user, company = row.User, row.Company
     return Actor(
-        user_id=row.id,
-        company_id=row.company_id,
-        company_path=row.path,
-        role=row.role,
-        is_platform=row.parent_id is None,
+        user_id=user.id,
+        company_id=user.company_id,
+        company_path=company.path,
+        role=user.role,
+        is_platform=company.parent_id is None,
+        user=user,
+        company=company,
     )

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import enum
 import uuid
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any, NamedTuple
 
 from sqlalchemy import ColumnElement, Select, func, literal, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -12,6 +14,7 @@ from sqlalchemy.orm import aliased
 
 from models.base import utcnow
 from models.company import Company, ancestor_paths, path_segment
+from models.device import Device
 from models.user import User
 from policies.actor import Actor
 from policies.enforcer import Action, Relation
@@ -35,6 +38,49 @@ class CompanyFilter:
     include_archived: bool = False
 
 
+@dataclass(frozen=True)
+class CompanyCounts:
+    company_id: int
+    children: int
+    users: int
+    devices: int
+    descendants: int | None  # None when not asked for: it is the costly one
+
+
+class WithCounts(enum.Enum):
+    """Which counts a list fetches along with its rows (each an index lookup per row)."""
+
+    BASIC = "children, users, devices"
+    ALL = "and descendants"
+
+
+@dataclass(frozen=True)
+class CompanyPage(Page[Company]):
+    counts: Mapping[int, CompanyCounts] = field(default_factory=dict)
+
+
+def _count_columns(top: type[Company], *, descendants: bool) -> list[ColumnElement[Any]]:
+    """Correlated counts of the outer query's company: a page's counts in its own query."""
+    below = aliased(Company)
+    columns: list[ColumnElement[Any]] = [
+        select(func.count())
+        .where(below.parent_id == top.id, below.archived_at.is_(None))
+        .scalar_subquery(),
+        select(func.count()).where(User.company_id == top.id, User.is_active).scalar_subquery(),
+        select(func.count())
+        .where(Device.company_id == top.id, Device.unregistered_at.is_(None))
+        .scalar_subquery(),
+    ]
+    if descendants:
+        upper = func.substr(top.path, 1, func.length(top.path) - 1).concat("0")
+        columns.append(
+            select(func.count())
+            .where(below.path > top.path, below.path < upper, below.archived_at.is_(None))
+            .scalar_subquery()
+        )
+    return columns
+
+
 def _not_archived(filters: CompanyFilter) -> ColumnElement[bool]:
     return true() if filters.include_archived else Company.archived_at.is_(None)
 
@@ -56,10 +102,32 @@ async def companies_by_ids(session: AsyncSession, ids: Sequence[int]) -> dict[in
 
 
 async def _page(
-    session: AsyncSession, query: Select[Company], request: PageRequest
-) -> Page[Company]:
-    rows = list(await session.scalars(query.limit(request.first + 1)))
-    return Page.from_rows(rows, request, key=lambda c: (c.path,))
+    session: AsyncSession,
+    query: Select[Company],
+    request: PageRequest,
+    counts: WithCounts | None,
+    key: Callable[[Company], tuple[Any, ...]] = lambda c: (c.path,),
+) -> CompanyPage:
+    query = query.limit(request.first + 1)
+    if counts is None:
+        return CompanyPage.from_rows(list(await session.scalars(query)), request, key=key)
+    descendants = counts is WithCounts.ALL
+    result = await session.execute(
+        query.add_columns(*_count_columns(Company, descendants=descendants))
+    )
+    rows: list[Company] = []
+    found: dict[int, CompanyCounts] = {}
+    for company, children, users, devices, *below in result:
+        rows.append(company)
+        found[company.id] = CompanyCounts(
+            company_id=company.id,
+            children=children,
+            users=users,
+            devices=devices,
+            descendants=below[0] if descendants else None,
+        )
+    page = CompanyPage.from_rows(rows, request, key=key)
+    return replace(page, counts=found)
 
 
 async def _scoped_root(session: AsyncSession, actor: Actor, root_id: int | None) -> Company:
@@ -90,12 +158,12 @@ async def company_tree(
     root_id: int | None = None,
     max_depth: int | None = None,
     filters: CompanyFilter = CompanyFilter(),
-) -> Page[Company]:
+    counts: WithCounts | None = None,
+) -> CompanyPage:
     """The visible subtree under `root_id` (default: the actor's company), root included."""
     root = await _scoped_root(session, actor, root_id)
-    return await _page(
-        session, _subtree_query(root, request, max_depth=max_depth, filters=filters), request
-    )
+    query = _subtree_query(root, request, max_depth=max_depth, filters=filters)
+    return await _page(session, query, request, counts)
 
 
 async def company_descendants(
@@ -105,12 +173,13 @@ async def company_descendants(
     request: PageRequest,
     max_depth: int | None = None,
     filters: CompanyFilter = CompanyFilter(),
-) -> Page[Company]:
+    counts: WithCounts | None = None,
+) -> CompanyPage:
     """Descendants of an already-authorized company, to `max_depth` levels below it."""
     query = _subtree_query(company, request, max_depth=max_depth, filters=filters).where(
         Company.id != company.id
     )
-    return await _page(session, query, request)
+    return await _page(session, query, request, counts)
 
 
 async def company_children(
@@ -119,12 +188,13 @@ async def company_children(
     company: Company,
     request: PageRequest,
     filters: CompanyFilter = CompanyFilter(),
-) -> Page[Company]:
+    counts: WithCounts | None = None,
+) -> CompanyPage:
     query = select(Company).where(Company.parent_id == company.id, _not_archived(filters))
     after = cursor_key(request, str)
     if after is not None:
         query = query.where(Company.path > after[0])
-    return await _page(session, query.order_by(Company.path), request)
+    return await _page(session, query.order_by(Company.path), request, counts)
 
 
 async def company_ancestors(
@@ -167,7 +237,8 @@ async def search_companies(
     term: str,
     request: PageRequest,
     filters: CompanyFilter = CompanyFilter(),
-) -> Page[Company]:
+    counts: WithCounts | None = None,
+) -> CompanyPage:
     """Name contains `term` (case-insensitive), within the visible tree, by name."""
     term = term.strip()
     if len(term) > 200:
@@ -186,13 +257,40 @@ async def search_companies(
         query = query.where(
             (Company.name > name) | ((Company.name == name) & (Company.id > company_id))
         )
-    rows = list(
-        await session.scalars(query.order_by(Company.name, Company.id).limit(request.first + 1))
-    )
-    return Page.from_rows(rows, request, key=lambda c: (c.name, c.id))
+    query = query.order_by(Company.name, Company.id)
+    return await _page(session, query, request, counts, key=lambda c: (c.name, c.id))
 
 
-# --- counts, batched for DataLoaders -------------------------------------------------
+class CountsKey(NamedTuple):
+    company_id: int
+    descendants: bool
+
+
+async def counts_by_key(
+    session: AsyncSession, keys: Sequence[CountsKey]
+) -> dict[CountsKey, CompanyCounts]:
+    """Batch load for DataLoaders: the counts of companies reached one by one (not in a
+    page), one statement per kind of request (with or without descendants)."""
+    found: dict[CountsKey, CompanyCounts] = {}
+    for descendants in sorted({key.descendants for key in keys}):
+        ids = [key.company_id for key in keys if key.descendants == descendants]
+        rows = await session.execute(
+            select(Company.id, *_count_columns(Company, descendants=descendants)).where(
+                Company.id.in_(ids)
+            )
+        )
+        for company_id, children, users, devices, *below in rows:
+            found[CountsKey(company_id, descendants)] = CompanyCounts(
+                company_id=company_id,
+                children=children,
+                users=users,
+                devices=devices,
+                descendants=below[0] if descendants else None,
+            )
+    return found
+
+
+# Single counts, batched: archive blockers and tests.
 
 
 async def count_children(session: AsyncSession, ids: Sequence[int]) -> dict[int, int]:
@@ -220,7 +318,7 @@ async def count_descendants(session: AsyncSession, ids: Sequence[int]) -> dict[i
 async def count_active_users(session: AsyncSession, ids: Sequence[int]) -> dict[int, int]:
     rows = await session.execute(
         select(User.company_id, func.count())
-        .where(User.company_id.in_(ids), User.is_active.is_(True))
+        .where(User.company_id.in_(ids), User.is_active)
         .group_by(User.company_id)
     )
     return {key: count for key, count in rows}

@@ -11,20 +11,22 @@ operations touching the same balances cannot deadlock.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, join, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from models.base import utcnow
 from models.company import Company, ancestor_paths
 from models.credit import CreditBalance, EntryKind, LedgerEntry
+from models.user import User
 from policies.actor import Actor
 from policies.enforcer import Action
-from policies.scope import relation_of
+from policies.scope import in_subtree, relation_of
 from services import idempotency
 from services.access import authorize_company, require
 from services.errors import ErrorCode, NotFoundError, ValidationError
@@ -84,12 +86,7 @@ async def lock_balances(
 ) -> dict[int, CreditBalance]:
     """The balance rows of these companies, created if missing, locked in id order."""
     ids = sorted(set(company_ids))
-    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    await session.execute(
-        insert(CreditBalance)
-        .values([{"company_id": cid, "balance": 0, "updated_at": utcnow()} for cid in ids])
-        .on_conflict_do_nothing(index_elements=["company_id"])
-    )
+    await ensure_balances(session, ids)
     rows = await session.scalars(
         select(CreditBalance)
         .where(CreditBalance.company_id.in_(ids))
@@ -219,38 +216,82 @@ async def move_credits(
         request={"from": source_id, "to": target_id, "amount": amount, "reason": reason},
     )
     if claim.previous is not None:
-        return Transfer(
-            transfer_id=claim.previous["transferId"],
-            out_entry=await _entry(session, claim.previous["outEntryId"]),
-            in_entry=await _entry(session, claim.previous["inEntryId"]),
-        )
+        return await _recorded_transfer(session, claim.previous["transferId"])
     now = utcnow()
     transfer_id = uuid.uuid4().hex
-    balances = await lock_balances(session, [source_id, target_id])
-    out_entry = await post(
-        session,
-        balances[source_id],
-        kind=EntryKind.MOVE_OUT,
-        amount=-amount,
-        actor_id=actor.user_id,
-        now=now,
-        reason=reason,
-        transfer_id=transfer_id,
+    # Everything that can happen before the balances are locked does: the key's result
+    # (the transfer id finds the entries on a replay) and the balance rows' existence.
+    idempotency.record(claim, {"transferId": transfer_id})
+    await ensure_balances(session, [source_id, target_id])
+    # Then the rows are locked in ascending company id (no deadlock) by the updates
+    # themselves, and only the entries' insert and the commit follow: the time the lock
+    # is held, which bounds the moves per second of a busy company, is three round trips.
+    after: dict[int, int] = {}
+    for company_id in sorted((source_id, target_id)):
+        after[company_id] = await _apply(
+            session, company_id, -amount if company_id == source_id else amount, now
+        )
+    out_entry, in_entry = (
+        LedgerEntry(
+            company_id=company_id,
+            kind=kind,
+            amount=delta,
+            balance_after=after[company_id],
+            actor_id=actor.user_id,
+            created_at=now,
+            reason=reason,
+            transfer_id=transfer_id,
+        )
+        for company_id, kind, delta in (
+            (source_id, EntryKind.MOVE_OUT, -amount),
+            (target_id, EntryKind.MOVE_IN, amount),
+        )
     )
-    in_entry = await post(
-        session,
-        balances[target_id],
-        kind=EntryKind.MOVE_IN,
-        amount=amount,
-        actor_id=actor.user_id,
-        now=now,
-        reason=reason,
-        transfer_id=transfer_id,
-    )
-    idempotency.record(
-        claim, {"transferId": transfer_id, "outEntryId": out_entry.id, "inEntryId": in_entry.id}
-    )
+    session.add_all([out_entry, in_entry])
+    await session.flush()  # one INSERT of both entries
     return Transfer(transfer_id=transfer_id, out_entry=out_entry, in_entry=in_entry)
+
+
+async def ensure_balances(session: AsyncSession, company_ids: Sequence[int]) -> None:
+    """Create missing balance rows (at zero) without locking the existing ones."""
+    ids, now = sorted(set(company_ids)), utcnow()
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    await session.execute(
+        insert(CreditBalance)
+        .values([{"company_id": cid, "balance": 0, "updated_at": now} for cid in ids])
+        .on_conflict_do_nothing(index_elements=["company_id"])
+    )
+
+
+async def _apply(session: AsyncSession, company_id: int, delta: int, now: datetime) -> int:
+    """Add `delta` to a balance (locking its row) unless it would go negative; the new
+    balance, or INSUFFICIENT_CREDITS with what is available."""
+    balance = CreditBalance.__table__.c
+    new_balance: int | None = await session.scalar(
+        update(CreditBalance)
+        .where(balance.company_id == company_id, balance.balance + delta >= 0)
+        .values(balance=balance.balance + delta, updated_at=now)
+        .returning(balance.balance)
+    )
+    if new_balance is None:
+        available = await session.scalar(
+            select(balance.balance).where(balance.company_id == company_id)
+        )
+        raise InsufficientCreditsError(available=available or 0)
+    return new_balance
+
+
+async def _recorded_transfer(session: AsyncSession, transfer_id: str) -> Transfer:
+    """A move made before under the same idempotency key, answered again."""
+    entries = (
+        await session.scalars(select(LedgerEntry).where(LedgerEntry.transfer_id == transfer_id))
+    ).all()
+    by_kind = {entry.kind: entry for entry in entries}
+    return Transfer(
+        transfer_id=transfer_id,
+        out_entry=by_kind[EntryKind.MOVE_OUT],
+        in_entry=by_kind[EntryKind.MOVE_IN],
+    )
 
 
 async def _entry(session: AsyncSession, entry_id: int) -> LedgerEntry:
@@ -314,6 +355,12 @@ async def get_entry(session: AsyncSession, *, actor: Actor, entry_id: int) -> Le
 
 
 @dataclass(frozen=True)
+class EntryPage(Page[LedgerEntry]):
+    # Each entry's actor, when asked for: None for the job and for staff above the viewer.
+    actors: Mapping[int, User | None] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class EntryFilter:
     kinds: Sequence[EntryKind] = ()
     since: datetime | None = None
@@ -327,9 +374,11 @@ async def list_entries(
     company_id: int,
     filters: EntryFilter,
     request: PageRequest,
-) -> Page[LedgerEntry]:
+    with_actors: bool = False,
+) -> EntryPage:
     """A company's ledger, newest first; keyset on the id, so page 1,000 costs what page 1
-    does (the (company_id, id) index serves both)."""
+    does (the (company_id, id) index serves both). `with_actors` joins each entry's actor
+    when the actor's company is in the viewer's subtree (null otherwise), in the same query."""
     await authorize_company(session, actor, Action.CREDIT_READ, company_id, field="companyId")
     query = select(LedgerEntry).where(LedgerEntry.company_id == company_id)
     if filters.kinds:
@@ -341,10 +390,20 @@ async def list_entries(
     after = cursor_key(request, int)
     if after is not None:
         query = query.where(LedgerEntry.id < after[0])
-    rows = list(
-        await session.scalars(query.order_by(LedgerEntry.id.desc()).limit(request.first + 1))
+    query = query.order_by(LedgerEntry.id.desc()).limit(request.first + 1)
+    if not with_actors:
+        rows = list(await session.scalars(query))
+        return EntryPage.from_rows(rows, request, key=lambda entry: (entry.id,))
+    place = aliased(Company)
+    visible_user = join(
+        User, place, and_(place.id == User.company_id, in_subtree(actor.company_path, place.path))
     )
-    return Page.from_rows(rows, request, key=lambda entry: (entry.id,))
+    result = await session.execute(
+        query.add_columns(User).outerjoin(visible_user, User.id == LedgerEntry.actor_id)
+    )
+    pairs = list(result.tuples())
+    page = EntryPage.from_rows([entry for entry, _ in pairs], request, key=lambda e: (e.id,))
+    return replace(page, actors={entry.id: user for entry, user in pairs})
 
 
 # --- invariants --------------------------------------------------------------------------

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
@@ -239,6 +240,14 @@ class DeviceFilter:
     account_id: int | None = None
 
 
+@dataclass(frozen=True)
+class DevicePage(Page[Device]):
+    """A page of devices with, when asked for, each one's company and account."""
+
+    companies: Mapping[int, Company] = field(default_factory=dict)
+    accounts: Mapping[int, Account | None] = field(default_factory=dict)
+
+
 async def list_devices(
     session: AsyncSession,
     *,
@@ -246,15 +255,17 @@ async def list_devices(
     company_id: int | None,
     filters: DeviceFilter,
     request: PageRequest,
-) -> Page[Device]:
+    with_related: bool = False,
+) -> DevicePage:
     """Devices of a company's subtree (default: the actor's), registered ones unless the
-    status filter asks for UNREGISTERED (the registration history)."""
+    status filter asks for UNREGISTERED (the registration history); with each one's
+    company and account fetched by the same query when `with_related`."""
     company = await authorize_company(
         session, actor, Action.DEVICE_READ, company_id or actor.company_id, field="companyId"
     )
-    query = select(Device)
+    query = select(Device).join(Company, Company.id == Device.company_id)
     if filters.include_descendants:
-        query = query.join(Company, Company.id == Device.company_id).where(in_subtree(company.path))
+        query = query.where(in_subtree(company.path))
     else:
         query = query.where(Device.company_id == company.id)
     if filters.status is not None:
@@ -266,8 +277,18 @@ async def list_devices(
     after = cursor_key(request, int)
     if after is not None:
         query = query.where(Device.id > after[0])
-    rows = list(await session.scalars(query.order_by(Device.id).limit(request.first + 1)))
-    return Page.from_rows(rows, request, key=lambda device: (device.id,))
+    query = query.order_by(Device.id).limit(request.first + 1)
+    if not with_related:
+        rows = list(await session.scalars(query))
+        return DevicePage.from_rows(rows, request, key=lambda device: (device.id,))
+    query = query.add_columns(Company, Account).outerjoin(Account, Account.id == Device.account_id)
+    triples: list[Any] = list((await session.execute(query)).all())
+    page = DevicePage.from_rows([row[0] for row in triples], request, key=lambda d: (d.id,))
+    return replace(
+        page,
+        companies={row[0].id: row[1] for row in triples},
+        accounts={row[0].id: row[2] for row in triples},
+    )
 
 
 async def devices_by_ids(session: AsyncSession, ids: Sequence[int]) -> dict[int, Device]:

@@ -11,7 +11,9 @@ import binascii
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Self, TypeVar
+
+import orjson
 
 from services.errors import BadInputError
 
@@ -35,26 +37,38 @@ class PageRequest:
 @dataclass(frozen=True)
 class Page(Generic[T]):
     items: Sequence[T]
-    cursors: Sequence[str]
+    keys: Sequence[tuple[Any, ...]]  # each item's sort key, encoded only when asked for
     has_next_page: bool
     has_previous_page: bool
+
+    @property
+    def cursors(self) -> list[str]:
+        return [encode_cursor(key) for key in self.keys]
+
+    @property
+    def start_cursor(self) -> str | None:
+        return encode_cursor(self.keys[0]) if self.keys else None
+
+    @property
+    def end_cursor(self) -> str | None:
+        return encode_cursor(self.keys[-1]) if self.keys else None
 
     @classmethod
     def from_rows(
         cls, rows: Sequence[T], request: PageRequest, key: Callable[[T], tuple[Any, ...]]
-    ) -> Page[T]:
+    ) -> Self:
         """`rows` were fetched with LIMIT first + 1: the extra row only says there is more."""
         items = rows[: request.first]
         return cls(
             items=items,
-            cursors=[encode_cursor(key(item)) for item in items],
+            keys=[key(item) for item in items],
             has_next_page=len(rows) > request.first,
             has_previous_page=request.after is not None,
         )
 
 
 def encode_cursor(key: tuple[Any, ...]) -> str:
-    return base64.urlsafe_b64encode(json.dumps(list(key), separators=(",", ":")).encode()).decode()
+    return base64.urlsafe_b64encode(orjson.dumps(key)).decode()
 
 
 def decode_cursor(cursor: str) -> tuple[Any, ...]:

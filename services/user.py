@@ -63,6 +63,19 @@ async def users_by_ids(session: AsyncSession, ids: Sequence[int]) -> dict[int, U
     return {user.id: user for user in rows}
 
 
+async def users_within(
+    session: AsyncSession, ids: Sequence[int], *, within: str
+) -> dict[int, User]:
+    """Batch load of the users among `ids` whose company lies in the subtree at `within`
+    (a viewer's company path): the others are simply absent, like unknown ids."""
+    rows = await session.scalars(
+        select(User)
+        .join(Company, Company.id == User.company_id)
+        .where(User.id.in_(ids), in_subtree(within))
+    )
+    return {user.id: user for user in rows}
+
+
 @dataclass(frozen=True)
 class UserFilter:
     include_descendants: bool = False

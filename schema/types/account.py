@@ -38,7 +38,7 @@ class License(Node):
 
     @classmethod
     def is_type_of(cls, obj: Any, _info: Any) -> bool:
-        return isinstance(obj, cls | models.License)
+        return isinstance(obj, (cls, models.License))
 
 
 @strawberry.type(description="A licensed subscription of a company.")
@@ -63,33 +63,47 @@ class Account(Node):
 
     @classmethod
     def is_type_of(cls, obj: Any, _info: Any) -> bool:
-        return isinstance(obj, cls | models.Account)
+        return isinstance(obj, (cls, models.Account))
 
     @strawberry.field
     def status(self) -> AccountStatus:  # type: ignore[valid-type]
         return service.status_of(_account(self), utcnow())
 
-    @strawberry.field
-    async def license(self, info: Info) -> License:
-        found = await info.context.loaders.license_by_id.load(_account(self).license_id)
-        assert found is not None  # a non-null foreign key
-        return found  # type: ignore[return-value]
-
-    @strawberry.field
-    async def company(self, info: Info) -> Company:
-        found = await info.context.loaders.company_by_id.load(_account(self).company_id)
-        assert found is not None
-        return found  # type: ignore[return-value]
-
-    @strawberry.field(description="Datapoints of the registered devices bound to the account.")
-    async def datapoints_used(self, info: Info) -> int:
-        return await info.context.loaders.datapoints_used_by_account_id.load(_account(self).id)
-
-    @strawberry.field(description="Contracted minus used.")
-    async def datapoints_left(self, info: Info) -> int:
+    # Sync fields: a page of accounts brings these along (resolvers/account.py), so a row
+    # costs no awaitable; an account reached otherwise falls back to batched loads.
+    @strawberry.field(graphql_type=License)
+    def license(self, info: Info) -> Any:
         account = _account(self)
-        used = await info.context.loaders.datapoints_used_by_account_id.load(account.id)
-        return account.datapoints - used
+        loaders = info.context.loaders
+        return info.context.prefetched_or(
+            account, "license", lambda: loaders.license_by_id.load(account.license_id)
+        )
+
+    @strawberry.field(graphql_type=Company)
+    def company(self, info: Info) -> Any:
+        account = _account(self)
+        loaders = info.context.loaders
+        return info.context.prefetched_or(
+            account, "company", lambda: loaders.company_by_id.load(account.company_id)
+        )
+
+    @strawberry.field(
+        graphql_type=int, description="Datapoints of the registered devices bound to the account."
+    )
+    def datapoints_used(self, info: Info) -> Any:
+        account = _account(self)
+        loaders = info.context.loaders
+        return info.context.prefetched_or(
+            account, "usage", lambda: loaders.datapoints_used_by_account_id.load(account.id)
+        )
+
+    @strawberry.field(graphql_type=int, description="Contracted minus used.")
+    def datapoints_left(self, info: Info) -> Any:
+        account = _account(self)
+        used = info.context.prefetched.get((account, "usage"))
+        if used is not None:
+            return account.datapoints - used
+        return _datapoints_left(info, account)
 
     @strawberry.field(description="The application under review, if any.")
     async def pending_application(self, info: Info) -> Application | None:
@@ -117,7 +131,7 @@ class Application(Node):
 
     @classmethod
     def is_type_of(cls, obj: Any, _info: Any) -> bool:
-        return isinstance(obj, cls | models.Application)
+        return isinstance(obj, (cls, models.Application))
 
     @strawberry.field
     async def account(self, info: Info) -> Account:
@@ -143,6 +157,11 @@ class Application(Node):
         found = await info.context.loaders.company_by_id.load(_application(self).company_id)
         assert found is not None
         return found  # type: ignore[return-value]
+
+
+async def _datapoints_left(info: Info, account: models.Account) -> int:
+    used = await info.context.loaders.datapoints_used_by_account_id.load(account.id)
+    return account.datapoints - used
 
 
 def _account(obj: object) -> models.Account:

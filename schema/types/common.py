@@ -7,7 +7,7 @@ from typing import Any, Generic, TypeVar
 import strawberry
 
 from schema.ids import encode_id
-from services.pagination import Page
+from services.pagination import Page, encode_cursor
 
 T = TypeVar("T")
 
@@ -31,8 +31,13 @@ class PageInfo:
 
 @strawberry.type
 class Edge(Generic[T]):
-    cursor: str
     node: T
+    key: strawberry.Private[tuple[Any, ...]]
+
+    @strawberry.field(description="Pass it as `after` to continue after this row.")
+    def cursor(self) -> str:
+        # Encoded on demand: a tree view of thousands of rows rarely asks for each cursor.
+        return encode_cursor(self.key)
 
 
 @strawberry.type(description="A page of a list; `pageInfo.endCursor` fetches the next one.")
@@ -44,14 +49,11 @@ class Connection(Generic[T]):
 def connection(page: Page[Any]) -> Connection[Any]:
     """The Relay connection of a page of model rows (the rows are the nodes' roots)."""
     return Connection(
-        edges=[
-            Edge(cursor=cursor, node=node)
-            for cursor, node in zip(page.cursors, page.items, strict=True)
-        ],
+        edges=[Edge(node=node, key=key) for key, node in zip(page.keys, page.items, strict=True)],
         page_info=PageInfo(
             has_next_page=page.has_next_page,
             has_previous_page=page.has_previous_page,
-            start_cursor=page.cursors[0] if page.cursors else None,
-            end_cursor=page.cursors[-1] if page.cursors else None,
+            start_cursor=page.start_cursor,
+            end_cursor=page.end_cursor,
         ),
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -13,8 +14,35 @@ from resolvers import credit as credit_resolvers
 from schema.context import Info
 from schema.errors import ArchiveBlockedError, NotFoundError, ValidationError
 from schema.types.common import Connection, Node, connection
+from services.company import CompanyCounts as CountValues
 
 DEFAULT_PAGE = 50
+
+
+@strawberry.type(description="How many of each hang below a company.")
+class CompanyCounts:
+    """Its runtime objects are `services.company.CompanyCounts` values: a list of companies
+    fetches them for the whole page at once (resolvers/company.py), so these fields are
+    plain attributes, not one awaited load per row and field."""
+
+    children: int = strawberry.field(description="Children that are not archived.")
+    users: int = strawberry.field(description="Active users of this company itself.")
+    devices: int = strawberry.field(description="Registered devices of this company itself.")
+
+    @strawberry.field(
+        graphql_type=int,
+        description="All companies below, at any depth, that are not archived.",
+    )
+    def descendants(self, info: Info) -> int | Awaitable[int]:
+        values = _count_values(self)
+        if values.descendants is not None:
+            return values.descendants
+        return resolve.descendant_count(info, values.company_id)
+
+
+def _count_values(obj: object) -> CountValues:
+    assert isinstance(obj, CountValues)
+    return obj
 
 
 @strawberry.type(description="A company of the tree: the platform, a partner, a customer, a site.")
@@ -30,7 +58,7 @@ class Company(Node):
 
     @classmethod
     def is_type_of(cls, obj: Any, _info: Any) -> bool:
-        return isinstance(obj, cls | models.Company)
+        return isinstance(obj, (cls, models.Company))
 
     @strawberry.field(description="Levels below the caller's own company (which is 0).")
     def depth(self, info: Info) -> int:
@@ -89,36 +117,18 @@ class Company(Node):
         payer = await credit_resolvers.payer(info, _model(self))
         return CreditPayer(levels_up=payer.levels_up, payer=payer.company)
 
-    @strawberry.field
-    def counts(self) -> CompanyCounts:
-        return CompanyCounts(company_id=_model(self).id)
+    @strawberry.field(graphql_type=CompanyCounts)
+    def counts(self, info: Info) -> CountValues | Awaitable[CountValues]:
+        company = _model(self)
+        # Fetched with the page when this company came in a list; else batched loads.
+        known: CountValues | None = info.context.prefetched.get((company, "counts"))
+        return known if known is not None else resolve.counts(info, company)
 
 
 def _model(obj: object) -> models.Company:
     """Strawberry calls field methods with the root object, a models.Company, as `self`."""
     assert isinstance(obj, models.Company)
     return obj
-
-
-@strawberry.type
-class CompanyCounts:
-    company_id: strawberry.Private[int]
-
-    @strawberry.field(description="Children that are not archived.")
-    async def children(self, info: Info) -> int:
-        return await info.context.loaders.child_count_by_company_id.load(self.company_id)
-
-    @strawberry.field(description="All companies below, at any depth, that are not archived.")
-    async def descendants(self, info: Info) -> int:
-        return await info.context.loaders.descendant_count_by_company_id.load(self.company_id)
-
-    @strawberry.field(description="Active users of this company itself.")
-    async def users(self, info: Info) -> int:
-        return await info.context.loaders.active_user_count_by_company_id.load(self.company_id)
-
-    @strawberry.field(description="Registered devices of this company itself.")
-    async def devices(self, info: Info) -> int:
-        return await info.context.loaders.device_count_by_company_id.load(self.company_id)
 
 
 @strawberry.type(description="Who pays this company's device charges.")

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from datetime import datetime
 from typing import Annotated, Any
 
 import strawberry
 
 from models import credit as models
+from models.user import User as UserRow
 from schema.context import Info
 from schema.enums import EntryKind
 from schema.errors import NotFoundError, ValidationError
+from schema.loaders import ScopedKey
 from schema.types.common import Node
 from schema.types.company import Company
 from schema.types.device import Device
@@ -30,7 +33,7 @@ class LedgerEntry(Node):
 
     @classmethod
     def is_type_of(cls, obj: Any, _info: Any) -> bool:
-        return isinstance(obj, cls | models.LedgerEntry)
+        return isinstance(obj, (cls, models.LedgerEntry))
 
     @strawberry.field
     async def company(self, info: Info) -> Company:
@@ -38,20 +41,23 @@ class LedgerEntry(Node):
         assert found is not None
         return found  # type: ignore[return-value]
 
+    # Sync, handing back the loader's future: no coroutine per row of a page.
     @strawberry.field(
-        description="Who did it; null for the charging job and for staff above your tree."
+        graphql_type=User | None,
+        description="Who did it; null for the charging job and for staff above your tree.",
     )
-    async def actor(self, info: Info) -> User | None:
-        actor_id = _entry(self).actor_id
+    def actor(self, info: Info) -> Awaitable[UserRow | None] | None:
+        entry = _entry(self)
+        actor_id = entry.actor_id
         if actor_id is None:
             return None
-        loaders = info.context.loaders
-        user = await loaders.user_by_id.load(actor_id)
-        company = await loaders.company_by_id.load(user.company_id) if user else None
+        key = (entry, "actor")
+        if key in info.context.prefetched:  # fetched with the page (resolvers/credit.py)
+            user: UserRow | None = info.context.prefetched[key]
+            return user  # type: ignore[return-value]
         viewer = info.context.require_actor()
-        if company is None or not company.path.startswith(viewer.company_path):
-            return None
-        return user  # type: ignore[return-value]
+        # Null, not an error, for staff above the viewer's tree: decided in the query.
+        return info.context.loaders.user_within.load(ScopedKey(viewer.company_path, actor_id))
 
     @strawberry.field(description="The device a CHARGE paid for.")
     async def device(self, info: Info) -> Device | None:

@@ -8,6 +8,8 @@ from typing import Annotated, Any
 import strawberry
 
 from models import device as models
+from models.account import Account as AccountModel
+from models.company import Company as CompanyModel
 from policies.enforcer import Action
 from policies.scope import relation_of
 from schema.context import Info
@@ -35,26 +37,47 @@ class Device(Node):
 
     @classmethod
     def is_type_of(cls, obj: Any, _info: Any) -> bool:
-        return isinstance(obj, cls | models.Device)
+        return isinstance(obj, (cls, models.Device))
 
-    @strawberry.field
-    async def company(self, info: Info) -> Company:
-        found = await info.context.loaders.company_by_id.load(_device(self).company_id)
-        assert found is not None  # a non-null foreign key
-        return found  # type: ignore[return-value]
+    # Sync fields: a page of devices brings these along (resolvers/device.py), so a row
+    # costs no awaitable; a device reached otherwise falls back to batched loads.
+    @strawberry.field(graphql_type=Company)
+    def company(self, info: Info) -> Any:
+        device = _device(self)
+        loaders = info.context.loaders
+        return info.context.prefetched_or(
+            device, "company", lambda: loaders.company_by_id.load(device.company_id)
+        )
 
-    @strawberry.field(description="The account whose datapoint quota it uses, if any.")
-    async def account(self, info: Info) -> Account | None:
+    @strawberry.field(
+        graphql_type=Account | None,
+        description="The account whose datapoint quota it uses, if any.",
+    )
+    def account(self, info: Info) -> Any:
         device = _device(self)
         if device.account_id is None:
             return None
-        # Accounts are ADVANCED_USER business: a USER sees the device, not its account.
-        actor = info.context.require_actor()
-        company = await info.context.loaders.company_by_id.load(device.company_id)
-        relation = relation_of(actor, company) if company else None
-        if relation is None or not can(actor, Action.ACCOUNT_READ, relation):
-            return None
-        return await info.context.loaders.account_by_id.load(device.account_id)  # type: ignore[return-value]
+        company = info.context.prefetched.get((device, "company"))
+        if company is None or (device, "account") not in info.context.prefetched:
+            return _account(info, device)
+        return (
+            info.context.prefetched[device, "account"] if _may_read_account(info, company) else None
+        )
+
+
+def _may_read_account(info: Info, company: CompanyModel) -> bool:
+    """Accounts are ADVANCED_USER business: a USER sees the device, not its account."""
+    actor = info.context.require_actor()
+    relation = relation_of(actor, company)
+    return relation is not None and can(actor, Action.ACCOUNT_READ, relation)
+
+
+async def _account(info: Info, device: models.Device) -> AccountModel | None:
+    assert device.account_id is not None
+    company = await info.context.loaders.company_by_id.load(device.company_id)
+    if company is None or not _may_read_account(info, company):
+        return None
+    return await info.context.loaders.account_by_id.load(device.account_id)
 
 
 def _device(obj: object) -> models.Device:

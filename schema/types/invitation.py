@@ -30,7 +30,7 @@ class Invitation(Node):
 
     @classmethod
     def is_type_of(cls, obj: Any, _info: Any) -> bool:
-        return isinstance(obj, cls | models.Invitation)
+        return isinstance(obj, (cls, models.Invitation))
 
     @strawberry.field
     def status(self) -> InvitationStatus:  # type: ignore[valid-type]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -27,15 +28,16 @@ class User(Node):
 
     @classmethod
     def is_type_of(cls, obj: Any, _info: Any) -> bool:
-        return isinstance(obj, cls | models.User)
+        return isinstance(obj, (cls, models.User))
 
-    @strawberry.field
-    async def company(self, info: Info) -> Company:
-        company: CompanyModel | None = await info.context.loaders.company_by_id.load(
-            _model(self).company_id
-        )
-        assert company is not None  # users.company_id is a non-null foreign key
-        return company  # type: ignore[return-value]
+    @strawberry.field(graphql_type=Company)
+    def company(self, info: Info) -> CompanyModel | Awaitable[CompanyModel | None]:
+        company_id = _model(self).company_id
+        viewer = info.context.actor
+        if viewer is not None and viewer.company is not None and viewer.company_id == company_id:
+            return viewer.company  # loaded with the viewer on this request
+        # users.company_id is a non-null foreign key: the loader always finds it.
+        return info.context.loaders.company_by_id.load(company_id)
 
 
 def _model(obj: object) -> models.User:
