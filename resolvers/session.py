@@ -29,6 +29,7 @@ async def transaction(info: Info) -> AsyncIterator[AsyncSession]:
         except DomainError as exc:
             if exc.persist:
                 await session.commit()
+                info.context.forget_reads()
             else:
                 await session.rollback()
             raise
@@ -36,3 +37,4 @@ async def transaction(info: Info) -> AsyncIterator[AsyncSession]:
             await session.rollback()
             raise
         await session.commit()
+        info.context.forget_reads()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -48,6 +48,17 @@ class Context:
         """The value a page fetched for this row's field, else `load()`'s awaitable."""
         found = self.prefetched.get((row, name), _MISSING)
         return load() if found is _MISSING else found
+
+    def forget_reads(self) -> None:
+        """After a write commits, what this request read before may be stale: the rows
+        loaded with the token, the loaders' caches, what pages fetched. Mutations run one
+        after another, so the next one and every payload read afresh."""
+        if self.actor is not None:
+            self.actor = replace(self.actor, user=None, company=None)
+        from schema.loaders import Loaders
+
+        self.loaders = Loaders(self.sessionmaker)
+        self.prefetched.clear()
 
     def require_actor(self) -> Actor:
         if self.actor is None:

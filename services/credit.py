@@ -14,6 +14,7 @@ import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import and_, func, join, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -401,7 +402,7 @@ async def list_entries(
     result = await session.execute(
         query.add_columns(User).outerjoin(visible_user, User.id == LedgerEntry.actor_id)
     )
-    pairs = list(result.tuples())
+    pairs: list[Any] = list(result.all())
     page = EntryPage.from_rows([entry for entry, _ in pairs], request, key=lambda e: (e.id,))
     return replace(page, actors={entry.id: user for entry, user in pairs})
 
