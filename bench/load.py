@@ -24,6 +24,7 @@ from sqlalchemy.engine import make_url
 from bench import seed as seeding
 from bench import workloads as w
 from bench.fixture import Fixture, Variant, variants
+from bench.floor import graphql_core_seconds
 from bench.generate import BENCH_PASSWORD
 from services import passwords
 
@@ -183,10 +184,16 @@ class Latency:
     baseline: Sample
     same_json: bool
     difference: str | None
+    graphql_core: float  # seconds: bench/floor.py, executing the document over the answer
 
     @property
     def ratio(self) -> float:
         return self.api.median / self.baseline.median
+
+    @property
+    def floor_ratio(self) -> float:
+        """The least ratio any graphql-core server could reach: baseline + execution."""
+        return (self.baseline.median + self.graphql_core) / self.baseline.median
 
 
 async def measure_latencies(
@@ -208,14 +215,17 @@ async def measure_latencies(
             difference = f"the API answered errors: {api_json['errors']}"
         api_sample = await sample(call_api, variant.iterations, 60.0)
         base_sample = await sample(call_baseline, variant.iterations, 60.0)
+        execution = graphql_core_seconds(variant.query, variant.variables, base_json["data"])
         results.append(
-            Latency(variant.name, api_sample, base_sample, difference is None, difference)
+            Latency(
+                variant.name, api_sample, base_sample, difference is None, difference, execution
+            )
         )
         print(
             f"  {variant.name}: API {ms(api_sample.median)} (p99 {ms(api_sample.p99)}), "
             f"baseline {ms(base_sample.median)} (p99 {ms(base_sample.p99)}), "
-            f"x{api_sample.median / base_sample.median:.1f}"
-            + ("" if difference is None else f"  JSON DIFFERS: {difference}"),
+            f"x{api_sample.median / base_sample.median:.1f}; graphql-core alone "
+            f"{ms(execution)}" + ("" if difference is None else f"  JSON DIFFERS: {difference}"),
             flush=True,
         )
     return results
