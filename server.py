@@ -16,7 +16,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from config import Settings
-from models.db import create_engine, create_sessionmaker
+from models.db import create_engine, create_read_sessionmaker, create_sessionmaker
 from schema import build_schema
 from services import passwords
 from services.access import authorizer
@@ -46,6 +46,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         schema=build_schema(settings),
         settings=settings,
         sessionmaker=sessionmaker,
+        read_sessionmaker=create_read_sessionmaker(engine),
         token_config=token_config(settings),
     )
 

@@ -14,7 +14,7 @@ from services.errors import DomainError
 
 @asynccontextmanager
 async def reading(info: Info) -> AsyncIterator[AsyncSession]:
-    async with info.context.sessionmaker() as session:
+    async with info.context.read_sessionmaker() as session:
         yield session
 
 

@@ -24,10 +24,11 @@ _MISSING = object()
 
 @dataclass
 class Context:
-    sessionmaker: async_sessionmaker[AsyncSession]
+    sessionmaker: async_sessionmaker[AsyncSession]  # for writes: resolvers/session.transaction
     settings: Settings
     token_config: TokenConfig
     request_id: str
+    read_sessionmaker: async_sessionmaker[AsyncSession]  # for reads and loaders
     actor: Actor | None = None
     # Why the presented token was refused; reported only by fields that need a user, so
     # anonymous requests ({ __typename }, login) still work.
@@ -42,7 +43,7 @@ class Context:
     def __post_init__(self) -> None:
         from schema.loaders import Loaders
 
-        self.loaders = Loaders(self.sessionmaker)
+        self.loaders = Loaders(self.read_sessionmaker)
 
     def prefetched_or(self, row: object, name: str, load: Callable[[], Awaitable[T]]) -> T | Any:
         """The value a page fetched for this row's field, else `load()`'s awaitable."""
@@ -57,7 +58,7 @@ class Context:
             self.actor = replace(self.actor, user=None, company=None)
         from schema.loaders import Loaders
 
-        self.loaders = Loaders(self.sessionmaker)
+        self.loaders = Loaders(self.read_sessionmaker)
         self.prefetched.clear()
 
     def require_actor(self) -> Actor:

@@ -156,11 +156,13 @@ class GraphQLEndpoint:
         schema: AppSchema,
         settings: Settings,
         sessionmaker: async_sessionmaker[AsyncSession],
+        read_sessionmaker: async_sessionmaker[AsyncSession] | None = None,
         token_config: TokenConfig,
     ) -> None:
         self.schema = schema
         self.settings = settings
         self.sessionmaker = sessionmaker
+        self.read_sessionmaker = read_sessionmaker or sessionmaker
         self.token_config = token_config
         self.ide_html = get_graphql_ide_html("graphiql").replace(
             "parameters.q || EXAMPLE_QUERY", "parameters.q || " + orjson.dumps(WELCOME).decode()
@@ -279,6 +281,7 @@ class GraphQLEndpoint:
     async def _context(self, request: Request, request_id: str) -> Context:
         context = Context(
             sessionmaker=self.sessionmaker,
+            read_sessionmaker=self.read_sessionmaker,
             settings=self.settings,
             token_config=self.token_config,
             request_id=request_id,
@@ -292,7 +295,7 @@ class GraphQLEndpoint:
             context.auth_error = "Authorization must be `Bearer <access token>`"
             return context
         try:
-            async with self.sessionmaker() as session:
+            async with self.read_sessionmaker() as session:
                 context.actor = await auth.authenticate(
                     session, config=self.token_config, access_token=match.group(1)
                 )
