@@ -159,6 +159,29 @@ async def sample(
     return result
 
 
+async def paired_samples(
+    first: Callable[[], Awaitable[httpx.Response]],
+    second: Callable[[], Awaitable[httpx.Response]],
+    iterations: int,
+    max_seconds: float,
+) -> tuple[Sample, Sample]:
+    """Both timed in turn (first, second, first, ...), so that whatever else the machine
+    does at the moment weighs on both sides of the ratio alike."""
+    for call in (first, second) * 3:  # warm-up: connections, prepared statements, caches
+        (await call()).raise_for_status()
+    samples = (Sample(), Sample())
+    deadline = time.monotonic() + max_seconds
+    for _ in range(iterations):
+        for call, result in zip((first, second), samples, strict=True):
+            start = time.perf_counter()
+            response = await call()
+            result.seconds.append(time.perf_counter() - start)
+            response.raise_for_status()
+        if time.monotonic() > deadline:
+            break
+    return samples
+
+
 def first_difference(left: Any, right: Any, path: str = "") -> str | None:
     if isinstance(left, dict) and isinstance(right, dict):
         for key in sorted(set(left) | set(right)):
@@ -213,8 +236,9 @@ async def measure_latencies(
         difference = first_difference(api_json, base_json)
         if "errors" in api_json:
             difference = f"the API answered errors: {api_json['errors']}"
-        api_sample = await sample(call_api, variant.iterations, 60.0)
-        base_sample = await sample(call_baseline, variant.iterations, 60.0)
+        api_sample, base_sample = await paired_samples(
+            call_api, call_baseline, variant.iterations, 120.0
+        )
         execution = graphql_core_seconds(variant.query, variant.variables, base_json["data"])
         results.append(
             Latency(

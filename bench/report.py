@@ -177,12 +177,16 @@ def render(results: Results, analysis: str) -> str:
         "",
         "## Results",
         "",
-        "W1-W4: sequential requests from one client; median and 99th percentile of the "
-        "round trip (request sent to body received). The baseline is bench/baseline.py: a bare "
+        "W1-W4: sequential requests from one client, API and baseline in turn (so both sides "
+        "of a ratio see the same machine); median and 99th percentile of the round trip "
+        "(request sent to body received). The baseline is bench/baseline.py: a bare "
         "Starlette route with asyncpg and orjson answering the same JSON from the same rows "
         "(checked equal before measuring"
         + ("" if all(lat.same_json for lat in results.latencies) else ": **some differ**, below")
-        + ").",
+        + "). *graphql-core alone*: bench/floor.py executes the workload's document with "
+        "graphql-core over the baseline's answer (dicts, default resolvers, no database) and "
+        "encodes it; *least ratio possible* = (baseline + that) / baseline, the best any "
+        "server built on graphql-core could do.",
         "",
         *table(results),
         "",
