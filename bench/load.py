@@ -103,6 +103,11 @@ class Served:
                     found[key] = int(value.split()[0])
         return found
 
+    def cpu_seconds(self) -> float:
+        """User and system CPU time the process has used so far."""
+        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
     def stop(self) -> None:
         if self.process.poll() is None:
             self.process.terminate()
@@ -262,6 +267,7 @@ class Throughput:
     seconds: float
     latency: Sample
     first_error: str | None = None
+    server_cpu: float | None = None  # seconds of CPU the serving process used meanwhile
 
     @property
     def per_second(self) -> float:
@@ -301,7 +307,7 @@ async def run_clients(
 
 
 async def credit_moves(
-    api: Api, baseline: Api, fixture: Fixture, seconds: float
+    api: Api, baseline: Api, fixture: Fixture, seconds: float, servers: tuple[Served, Served]
 ) -> dict[str, Throughput]:
     token = await api.login(fixture.mover_email)
     partner = fixture.mover_partner_id
@@ -335,10 +341,16 @@ async def credit_moves(
         result = response.json()["data"]["creditMove"]
         return None if "transferId" in result else str(result)
 
-    return {
-        "api": await run_clients(CLIENTS, seconds, 1_000_000, through_api),
-        "raw": await run_clients(CLIENTS, seconds, 1_000_000, through_baseline),
-    }
+    results: dict[str, Throughput] = {}
+    for name, operation, server in (
+        ("api", through_api, servers[0]),
+        ("raw", through_baseline, servers[1]),
+    ):
+        cpu = server.cpu_seconds()
+        throughput = await run_clients(CLIENTS, seconds, 1_000_000, operation)
+        throughput.server_cpu = server.cpu_seconds() - cpu
+        results[name] = throughput
+    return results
 
 
 async def logins(api: Api, fixture: Fixture, seconds: float) -> Throughput:

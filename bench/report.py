@@ -56,6 +56,12 @@ def machine() -> dict[str, str]:
     }
 
 
+def _cpu_per(throughput: Throughput) -> str:
+    if throughput.server_cpu is None or not throughput.done:
+        return "unmeasured"
+    return ms(throughput.server_cpu / throughput.done)
+
+
 def verdict(met: bool) -> str:
     return "met" if met else "**not met**"
 
@@ -227,8 +233,9 @@ def render(results: Results, analysis: str) -> str:
         "",
         f"- W5: {api.done:,} moves in {api.seconds:.1f} s ({api.failed} failed"
         + (f", first: {api.first_error}" if api.first_error else "")
-        + f"), median {ms(api.latency.median)}; raw: {raw.done:,} in {raw.seconds:.1f} s "
-        f"({raw.failed} failed). pgbench: `{results.pgbench[1]}`. The moves alternate between "
+        + f"), median {ms(api.latency.median)}, {_cpu_per(api)} of the server's CPU per move; "
+        f"raw: {raw.done:,} in {raw.seconds:.1f} s ({raw.failed} failed), {_cpu_per(raw)} "
+        f"of its CPU per move. pgbench: `{results.pgbench[1]}`. The moves alternate between "
         f"partner {fixture.mover_partner_id} and its customers, so like TPC-B at scale 1 "
         "(one branch row) every transaction locks one hot row.",
         f"- W6: {results.login.done} logins in {results.login.seconds:.1f} s, median "

@@ -125,7 +125,9 @@ async def run(args: argparse.Namespace) -> Results:
             print(f"  {tpcb[0]:.0f} tps", flush=True)
             load_average("moves", load)
             print("W5 credit moves ...", flush=True)
-            moves = await credit_moves(api, baseline, fixture, args.seconds)
+            moves = await credit_moves(
+                api, baseline, fixture, args.seconds, (server, baseline_server)
+            )
             print(
                 f"  API {moves['api'].per_second:.0f}/s ({moves['api'].failed} failed), "
                 f"raw {moves['raw'].per_second:.0f}/s",
