@@ -147,23 +147,6 @@ class Api:
         return token
 
 
-async def sample(
-    call: Callable[[], Awaitable[httpx.Response]], iterations: int, max_seconds: float
-) -> Sample:
-    for _ in range(3):  # warm-up: connections, prepared statements, caches
-        (await call()).raise_for_status()
-    result = Sample()
-    deadline = time.monotonic() + max_seconds
-    for _ in range(iterations):
-        start = time.perf_counter()
-        response = await call()
-        result.seconds.append(time.perf_counter() - start)
-        response.raise_for_status()
-        if time.monotonic() > deadline:
-            break
-    return result
-
-
 async def paired_samples(
     first: Callable[[], Awaitable[httpx.Response]],
     second: Callable[[], Awaitable[httpx.Response]],

@@ -22,7 +22,7 @@ from schema.enums import (
     Sector,
 )
 from schema.errors import NotFoundError, ValidationError
-from schema.types.common import Node
+from schema.types.common import Node, company_of
 from schema.types.company import Company
 from services import account as service
 from services.application import may_read_applications
@@ -81,11 +81,7 @@ class Account(Node):
 
     @strawberry.field(graphql_type=Company)
     def company(self, info: Info) -> Any:
-        account = _account(self)
-        loaders = info.context.loaders
-        return info.context.prefetched_or(
-            account, "company", lambda: loaders.company_by_id.load(account.company_id)
-        )
+        return company_of(info, _account(self))
 
     @strawberry.field(
         graphql_type=int, description="Datapoints of the registered devices bound to the account."

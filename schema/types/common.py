@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 import strawberry
 
+from schema.context import Info
 from schema.ids import encode_id
 from services.pagination import Page, encode_cursor
 
@@ -56,4 +57,18 @@ def connection(page: Page[Any]) -> Connection[Any]:
             start_cursor=page.start_cursor,
             end_cursor=page.end_cursor,
         ),
+    )
+
+
+class CompanyOwned(Protocol):
+    @property
+    def company_id(self) -> int: ...
+
+
+def company_of(info: Info, row: CompanyOwned) -> Any:
+    """The company of an account, a device...: brought along by the row's page, else a
+    batched load (an awaitable)."""
+    loaders = info.context.loaders
+    return info.context.prefetched_or(
+        row, "company", lambda: loaders.company_by_id.load(row.company_id)
     )

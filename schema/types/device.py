@@ -16,7 +16,7 @@ from schema.context import Info
 from schema.enums import DeviceStatus
 from schema.errors import ConflictError, NotFoundError, ValidationError
 from schema.types.account import Account
-from schema.types.common import Node
+from schema.types.common import Node, company_of
 from schema.types.company import Company
 from services.access import can
 
@@ -43,11 +43,7 @@ class Device(Node):
     # costs no awaitable; a device reached otherwise falls back to batched loads.
     @strawberry.field(graphql_type=Company)
     def company(self, info: Info) -> Any:
-        device = _device(self)
-        loaders = info.context.loaders
-        return info.context.prefetched_or(
-            device, "company", lambda: loaders.company_by_id.load(device.company_id)
-        )
+        return company_of(info, _device(self))
 
     @strawberry.field(
         graphql_type=Account | None,
