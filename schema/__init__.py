@@ -15,6 +15,7 @@ from strawberry.extensions import (
 from strawberry.types import ExecutionContext
 
 from config import Settings
+from schema.execution import Executor
 from schema.extensions import ErrorContract, RequireOperationName, log_errors
 from schema.mutation import Mutation
 from schema.query import Query
@@ -43,6 +44,8 @@ def build_schema(settings: Settings | None = None) -> AppSchema:
         query=Query,
         mutation=Mutation,
         types=[Company, User, Invitation, Account, Application, License, Device, LedgerEntry],
+        # Plain scalar fields are read in place instead of field by field (schema/execution).
+        execution_context_class=Executor,
         # Factories: a fresh extension per request (the caches live at module level).
         extensions=[
             ErrorContract,

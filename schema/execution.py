@@ -1,0 +1,348 @@
+"""Execution without per-field machinery for fields that need none.
+
+graphql-core executes every field of every row the same way: a path, a resolve-info
+object, the resolver through Strawberry's wrapper (argument conversion, extension chain,
+its own Info object), then `complete_value`'s chain of type checks. For a tree view of
+1,000 companies with ten fields each that is most of the request. Yet most fields are an
+attribute of the row (`name`, `node`), a function of the row alone (`id`, `cursor`) or of
+the row and `info` (`depth`), with no arguments and no extensions to honour.
+
+`Executor.execute_fields` plans each selection once per request. Such a *direct* field is
+called in place: the attribute read, or the resolver called as Strawberry would call it
+(the row as `self`, `info` when it asks for it — only then is an Info object built). A
+scalar or enum value is coerced in place, an object's fields are executed in place; any
+other value (a list, an interface, an awaitable) is completed by graphql-core's own
+`complete_value`. Everything else — arguments, extensions, async resolvers — takes
+graphql-core's path unchanged. Outcomes are graphql-core's, errors included: a failing
+resolver, a null in a non-null field, a value the scalar refuses or an object of the wrong
+type goes to graphql-core's `handle_field_error` with the field's path. With schema
+extensions that hook into field resolution (graphql-core middleware) or inside `@defer`,
+nothing is planned.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from operator import attrgetter
+from typing import Any, cast
+
+from graphql import (
+    FieldNode,
+    GraphQLBoolean,
+    GraphQLField,
+    GraphQLID,
+    GraphQLInt,
+    GraphQLLeafType,
+    GraphQLNonNull,
+    GraphQLObjectType,
+    GraphQLOutputType,
+    GraphQLResolveInfo,
+    GraphQLScalarType,
+    GraphQLString,
+    get_nullable_type,
+    is_leaf_type,
+    is_object_type,
+)
+from graphql.execution.collect_fields import FieldDetails
+from graphql.execution.executor import invalid_return_type_error, to_nodes
+from graphql.pyutils import AwaitableOrValue, Path, gather_with_cancel
+from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+from strawberry.schema.schema_converter import GraphQLCoreConverter
+from strawberry.types.field import StrawberryField
+
+# graphql-core's coercion of these scalars returns a value of this exact type as it is
+# (an Int only within 32 bits).
+UNCHANGED: tuple[tuple[GraphQLScalarType, type], ...] = (
+    (GraphQLString, str),
+    (GraphQLID, str),
+    (GraphQLBoolean, bool),
+    (GraphQLInt, int),
+)
+GroupedFieldSet = dict[str, list[FieldDetails]]
+IsTypeOf = Callable[[Any, Any], Any]
+# read(row), or read(row, info) for a field that takes info.
+Read = Callable[..., Any]
+INT_MIN, INT_MAX = -(2**31), 2**31 - 1
+
+
+@dataclass(frozen=True, slots=True)
+class Direct:
+    """A field called in place (see the module's docstring)."""
+
+    response_name: str
+    field_name: str
+    field_details_list: list[FieldDetails]
+    nodes: list[FieldNode]
+    field: StrawberryField
+    field_def: GraphQLField
+    read: Read
+    takes_info: bool
+    non_null: bool
+    leaf: GraphQLLeafType | None  # coerced in place
+    same_as: type | None  # the Python type the leaf's coercion returns unchanged
+    object_type: GraphQLObjectType | None  # executed in place
+    is_type_of: IsTypeOf | None
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """A selection's fields: those called in place, and the rest for graphql-core."""
+
+    order: tuple[str, ...]  # every response key, in the document's order
+    direct: tuple[Direct, ...]
+    rest: GroupedFieldSet
+
+
+def direct_reader(field_def: GraphQLField, default_resolver: Any) -> tuple[Read, bool] | None:
+    """How to call the field in place, and whether it takes `info`; None if it cannot be."""
+    field = field_def.extensions.get(GraphQLCoreConverter.DEFINITION_BACKREF)
+    if not isinstance(field, StrawberryField) or field_def.args or field.extensions:
+        return None
+    resolver = field.base_resolver
+    if resolver is None:
+        # A basic field: what Strawberry's resolver for it returns, without the calls.
+        if default_resolver is getattr:
+            return attrgetter(field.python_name), False
+        name = field.python_name
+        return (lambda row: default_resolver(row, name)), False
+    if resolver.is_async or resolver.arguments or resolver.root_parameter:
+        return None
+    if resolver.parent_parameter:
+        return None
+    function = cast("Callable[..., Any]", resolver.wrapped_func)
+    with_self = resolver.self_parameter is not None
+    info_parameter = resolver.info_parameter
+    if info_parameter is None:
+        return (function if with_self else lambda _row: function()), False
+    name = info_parameter.name
+    if with_self:
+        return (lambda row, info: function(row, **{name: info})), True
+    return (lambda _row, info: function(**{name: info})), True
+
+
+def info_free(is_type_of: IsTypeOf | None) -> bool:
+    """An `is_type_of` that declares (by its parameter's leading underscore) it ignores info."""
+    if is_type_of is None:
+        return True
+    parameters = list(inspect.signature(is_type_of).parameters)
+    return len(parameters) == 2 and parameters[1].startswith("_")
+
+
+class Executor(StrawberryGraphQLCoreExecutionContext):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Keyed by the identity of graphql-core's memoized field sets, which it keeps alive
+        # for the whole execution; the value holds the set too, so its id is never reused.
+        self._plans: dict[tuple[int, str], tuple[GroupedFieldSet, Plan]] = {}
+        manager = self.middleware_manager
+        self._plannable = not (manager and manager.middlewares)
+        config = self.schema._strawberry_schema.config  # type: ignore[attr-defined]
+        self._info_class = config.info_class
+        self._default_resolver = config.default_resolver
+
+    def plan(self, parent_type: GraphQLObjectType, grouped_field_set: GroupedFieldSet) -> Plan:
+        key = (id(grouped_field_set), parent_type.name)
+        known = self._plans.get(key)
+        if known is not None:
+            return known[1]
+        direct: list[Direct] = []
+        rest: GroupedFieldSet = {}
+        for response_name, field_details_list in grouped_field_set.items():
+            field = self._direct(parent_type, response_name, field_details_list)
+            if field is None:
+                rest[response_name] = field_details_list
+            else:
+                direct.append(field)
+        plan = Plan(tuple(grouped_field_set), tuple(direct), rest)
+        self._plans[key] = (grouped_field_set, plan)
+        return plan
+
+    def _direct(
+        self,
+        parent_type: GraphQLObjectType,
+        response_name: str,
+        field_details_list: list[FieldDetails],
+    ) -> Direct | None:
+        field_name = field_details_list[0].node.name.value
+        field_def = self.schema.get_field(parent_type, field_name)
+        if field_def is None or field_name.startswith("__"):
+            return None
+        reader = direct_reader(field_def, self._default_resolver)
+        if reader is None:
+            return None
+        read, takes_info = reader
+        return_type = field_def.type
+        non_null = isinstance(return_type, GraphQLNonNull)
+        named = get_nullable_type(return_type)
+        leaf = named if is_leaf_type(named) else None
+        object_type = named if is_object_type(named) else None
+        is_type_of = object_type.is_type_of if object_type else None
+        if object_type is not None and not info_free(is_type_of):
+            object_type = is_type_of = None  # graphql-core's path gives it its info
+        return Direct(
+            response_name,
+            field_name,
+            field_details_list,
+            to_nodes(field_details_list),
+            field_def.extensions[GraphQLCoreConverter.DEFINITION_BACKREF],
+            field_def,
+            read,
+            takes_info,
+            non_null,
+            leaf,
+            next((kind for scalar, kind in UNCHANGED if scalar is leaf), None),
+            object_type,
+            is_type_of,
+        )
+
+    def execute_fields(
+        self,
+        parent_type: GraphQLObjectType,
+        source_value: Any,
+        path: Path | None,
+        grouped_field_set: GroupedFieldSet,
+        position_context: Any,
+    ) -> AwaitableOrValue[dict[str, Any]]:
+        if position_context is not None or not self._plannable:
+            return super().execute_fields(
+                parent_type, source_value, path, grouped_field_set, position_context
+            )
+        plan = self.plan(parent_type, grouped_field_set)
+        if not plan.direct:
+            return super().execute_fields(
+                parent_type, source_value, path, grouped_field_set, position_context
+            )
+        return self._execute_planned(parent_type, source_value, path, plan)
+
+    def _execute_planned(
+        self,
+        parent_type: GraphQLObjectType,
+        source_value: Any,
+        path: Path | None,
+        plan: Plan,
+    ) -> AwaitableOrValue[dict[str, Any]]:
+        # Pre-filled in the document's order, so the response keeps it whatever runs first.
+        results: dict[str, Any] = dict.fromkeys(plan.order)
+        pending: list[str] = []
+        try:
+            for direct in plan.direct:
+                value = self._execute_direct(parent_type, source_value, path, direct)
+                if value is not None:
+                    results[direct.response_name] = value
+                    if self.is_awaitable(value):
+                        pending.append(direct.response_name)
+        except Exception:
+            # A non-null field failed: the object is null; let started work fail quietly.
+            if pending:
+                self.settle_in_background([results[name] for name in pending])
+            raise
+        others: AwaitableOrValue[dict[str, Any]] = {}
+        if plan.rest:
+            try:
+                others = super().execute_fields(parent_type, source_value, path, plan.rest, None)
+            except Exception:
+                if pending:
+                    self.settle_in_background([results[name] for name in pending])
+                raise
+        if not pending and not self.is_awaitable(others):
+            return merge(results, others, plan)  # type: ignore[arg-type]
+
+        async def gather() -> dict[str, Any]:
+            awaitables = [results[name] for name in pending]
+            if self.is_awaitable(others):
+                awaitables.append(others)
+            values = await gather_with_cancel(*awaitables)
+            results.update(zip(pending, values, strict=False))
+            rest = values[-1] if len(values) > len(pending) else others
+            return merge(results, cast("dict[str, Any]", rest), plan)
+
+        return gather()
+
+    def _execute_direct(
+        self, parent_type: GraphQLObjectType, source: Any, path: Path | None, direct: Direct
+    ) -> Any:
+        """The field's completed value (None for null), or an awaitable of it."""
+        field_path: Path | None = None
+        raw_info: GraphQLResolveInfo[Any] | None = None
+        return_type: GraphQLOutputType = direct.field_def.type
+        try:
+            if direct.takes_info:
+                field_path = Path(path, direct.response_name, parent_type.name)
+                raw_info = self.build_resolve_info(
+                    direct.field_def, direct.nodes, parent_type, field_path
+                )
+                value = direct.read(
+                    source, self._info_class(_raw_info=raw_info, _field=direct.field)
+                )
+            else:
+                value = direct.read(source)
+            # The common scalars, exactly as their coercion would return them.
+            kind = type(value)
+            if kind is direct.same_as and (kind is not int or INT_MIN <= value <= INT_MAX):
+                return value
+            if value is None:
+                if direct.non_null:
+                    raise TypeError(
+                        "Cannot return null for non-nullable field"
+                        f" {parent_type.name}.{direct.field_name}."
+                    )
+                return None
+            if isinstance(value, Exception):
+                raise value
+            if direct.leaf is not None and not self.is_awaitable(value):
+                return self.complete_leaf_value(direct.leaf, value)
+            field_path = field_path or Path(path, direct.response_name, parent_type.name)
+            if direct.object_type is not None and not self.is_awaitable(value):
+                if direct.is_type_of is not None and not direct.is_type_of(value, raw_info):
+                    raise invalid_return_type_error(
+                        direct.object_type, value, direct.field_details_list
+                    )
+                completed = self.collect_and_execute_subfields(
+                    direct.object_type, direct.field_details_list, field_path, value, None
+                )
+            else:
+                info = raw_info or self.build_resolve_info(
+                    direct.field_def, direct.nodes, parent_type, field_path
+                )
+                if self.is_awaitable(value):
+                    return self.complete_awaitable_value(
+                        return_type, direct.field_details_list, info, field_path, value, None
+                    )
+                completed = self.complete_value(
+                    return_type, direct.field_details_list, info, field_path, value, None
+                )
+            if self.is_awaitable(completed):
+                return self._settled(completed, return_type, direct, field_path)
+            return completed
+        except Exception as raw_error:
+            # Raises for a non-null field (its parent becomes null), else records it.
+            self.handle_field_error(
+                raw_error,
+                return_type,
+                direct.field_details_list,
+                field_path or Path(path, direct.response_name, parent_type.name),
+            )
+            return None
+
+    async def _settled(
+        self,
+        completed: Awaitable[Any],
+        return_type: GraphQLOutputType,
+        direct: Direct,
+        path: Path,
+    ) -> Any:
+        try:
+            return await completed
+        except Exception as raw_error:
+            self.handle_field_error(raw_error, return_type, direct.field_details_list, path)
+            return None
+
+
+def merge(results: dict[str, Any], others: dict[str, Any], plan: Plan) -> dict[str, Any]:
+    results.update(others)
+    if len(others) < len(plan.rest):  # a field graphql-core left out (not in the schema)
+        for name in plan.rest.keys() - others.keys():
+            del results[name]
+    return results

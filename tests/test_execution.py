@@ -1,0 +1,308 @@
+"""schema/execution.Executor answers exactly what graphql-core's execution answers.
+
+Every document below runs twice on one Strawberry schema: with Strawberry's own execution
+context and with ours, which calls plain fields in place. Data and errors (message, path,
+locations) must be equal, for values that coerce, values that do not, nulls in non-null
+fields (the null climbing to the nearest nullable parent), failing resolvers, wrong object
+types, awaitables returned by synchronous resolvers, lists, interfaces, fragments,
+aliases, directives and `__typename`. The app's schema uses the executor (checked last),
+so every API test runs through it too.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import enum
+from collections.abc import Awaitable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+import strawberry
+from strawberry.extensions import SchemaExtension
+
+from schema import build_schema
+from schema.execution import Executor
+
+
+class Colour(enum.Enum):
+    RED = "red"
+    GREEN = "green"
+
+
+@dataclass
+class Row:
+    """A model row as the resolvers see it: plain attributes."""
+
+    id: int
+    name: Any = "row"
+    count: Any = 1
+    flag: Any = True
+    colour: Any = Colour.RED
+    at: Any = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
+    child: Any = None
+    strict_child: Any = None
+    children: list[Any] = field(default_factory=list)
+    maybe: Any = None
+
+
+@strawberry.interface
+class Named:
+    name: str
+
+
+@strawberry.type
+class Leaf(Named):
+    id: strawberry.ID
+    name: str
+    count: int
+
+    @classmethod
+    def is_type_of(cls, obj: Any, _info: Any) -> bool:
+        return isinstance(obj, Row)
+
+
+@strawberry.type
+class Thing(Named):
+    name: str
+    count: int
+    flag: bool
+    colour: Colour
+    at: datetime
+    maybe: str | None
+    child: Leaf | None
+    strict_child: Leaf
+    children: list[Leaf]
+
+    @classmethod
+    def is_type_of(cls, obj: Any, _info: Any) -> bool:
+        return isinstance(obj, Row)
+
+    @strawberry.field
+    def label(self) -> str:
+        row: Any = self
+        return f"{row.name}#{row.id}"
+
+    @strawberry.field
+    def nullable_label(self) -> str | None:
+        row: Any = self
+        return None if row.id % 2 else f"even {row.id}"
+
+    @strawberry.field
+    def depth(self, info: strawberry.Info) -> int:
+        row: Any = self
+        return int(row.id) - int(info.context["base"])
+
+    @strawberry.field
+    def path(self, info: strawberry.Info) -> str:
+        return ".".join(str(key) for key in info.path.as_list())
+
+    @strawberry.field
+    def broken(self) -> str | None:
+        raise ValueError("broken field")
+
+    @strawberry.field
+    def strict_broken(self) -> str:
+        raise ValueError("strict broken field")
+
+    @strawberry.field(graphql_type=int)  # type: ignore[untyped-decorator]
+    def later(self) -> int | Awaitable[int]:
+        row: Any = self
+
+        async def value() -> int:
+            await asyncio.sleep(0)
+            return int(row.id) * 10
+
+        return value()
+
+    @strawberry.field(graphql_type=Leaf | None)  # type: ignore[untyped-decorator]
+    def later_leaf(self, info: strawberry.Info) -> Leaf | Awaitable[Leaf | None] | None:
+        row: Any = self
+
+        async def value() -> Any:
+            return row.child
+
+        return value()
+
+    @strawberry.field
+    async def awaited(self) -> str:
+        row: Any = self
+        return f"async {row.id}"
+
+    @strawberry.field
+    def shout(self, text: str = "hi") -> str:
+        return text.upper()
+
+    @strawberry.field
+    def named(self) -> Named | None:
+        row: Any = self
+        child: Named | None = row.child
+        return child
+
+    @strawberry.field
+    def constant() -> str:  # a resolver without self
+        return "constant"
+
+
+@strawberry.type
+class Query:
+    @strawberry.field
+    def things(self) -> list[Thing]:
+        return ROWS  # type: ignore[return-value]
+
+    @strawberry.field
+    def thing(self) -> Thing | None:
+        return ROWS[0]  # type: ignore[return-value]
+
+
+def _rows() -> list[Row]:
+    leaf = Row(7, name="leaf", count=3)
+    return [
+        Row(2, child=leaf, strict_child=leaf, children=[leaf, Row(8, name="second")]),
+        Row(
+            3,
+            name="third",
+            maybe="present",
+            flag=False,
+            colour=Colour.GREEN,
+            child=leaf,
+            strict_child=Row(9),
+        ),
+        Row(4, name="fourth", strict_child=leaf, children=[]),
+    ]
+
+
+ROWS = _rows()
+
+
+def schemas() -> tuple[strawberry.Schema, strawberry.Schema]:
+    return (
+        strawberry.Schema(query=Query, types=[Leaf]),
+        strawberry.Schema(query=Query, types=[Leaf], execution_context_class=Executor),
+    )
+
+
+REFERENCE, PLANNED = schemas()
+
+DOCUMENTS = {
+    "scalars": "{ things { name count flag colour at maybe label nullableLabel depth } }",
+    "objects": "{ things { child { id name count } strictChild { id } children { id name } } }",
+    "aliases and fragments": """
+        { things { a: name b: name ...F ... on Thing { count } } }
+        fragment F on Thing { name count label c: label }
+    """,
+    "directives": """
+        { things { name @skip(if: true) count @include(if: true) label @skip(if: false) } }
+    """,
+    "typename": "{ things { __typename name child { __typename id } } }",
+    "interfaces": "{ things { named { __typename name ... on Leaf { id count } } } }",
+    "info resolvers": "{ things { depth path child { id } } }",
+    "arguments": '{ things { shout loud: shout(text: "x") } }',
+    "resolver without self": "{ things { constant } }",
+    "awaitables": "{ things { later laterLeaf { id name } awaited label } }",
+    "nullable error": "{ things { name broken count } }",
+    "non-null error climbs": "{ things { name strictBroken } }",
+    "null in a non-null child": "{ thing { name strictChild { id name } } }",
+    "int out of range": "{ things { name count } }",
+    "string refuses": "{ things { name } }",
+    "wrong object type": "{ things { child { id } } }",
+    "wrong enum": "{ things { colour } }",
+}
+
+
+def normalized(result: Any) -> tuple[Any, list[tuple[str, Any, Any]]]:
+    errors = sorted(
+        (error.message, error.path, [(loc.line, loc.column) for loc in error.locations or []])
+        for error in result.errors or []
+    )
+    return result.data, errors
+
+
+async def both(document: str, context: dict[str, Any]) -> tuple[Any, Any]:
+    reference = await REFERENCE.execute(document, context_value=dict(context))
+    planned = await PLANNED.execute(document, context_value=dict(context))
+    return normalized(reference), normalized(planned)
+
+
+@pytest.fixture(autouse=True)
+def rows() -> Any:
+    global ROWS
+    ROWS = _rows()
+    yield
+    ROWS = _rows()
+
+
+@pytest.mark.parametrize("name", list(DOCUMENTS))
+async def test_same_answer_as_graphql_core(name: str) -> None:
+    if name == "null in a non-null child":
+        ROWS[0].strict_child = None
+    if name == "int out of range":
+        ROWS[1].count = 2**31
+    if name == "string refuses":
+        ROWS[2].name = object()
+    if name == "wrong object type":
+        ROWS[0].child = "not a row"
+    if name == "wrong enum":
+        ROWS[1].colour = "purple"
+    reference, planned = await both(DOCUMENTS[name], {"base": 1})
+    assert planned == reference
+    # The documents that set up a failure do fail, so the comparison covers an error.
+    if name in {
+        "nullable error",
+        "non-null error climbs",
+        "null in a non-null child",
+        "int out of range",
+        "string refuses",
+        "wrong object type",
+        "wrong enum",
+    }:
+        assert reference[1], name
+
+
+async def test_the_planned_path_is_taken() -> None:
+    """The comparison above would pass trivially if the executor planned nothing."""
+    calls: list[str] = []
+    original = Executor._execute_direct
+
+    def spy(self: Executor, parent_type: Any, source: Any, path: Any, direct: Any) -> Any:
+        calls.append(f"{parent_type.name}.{direct.field_name}")
+        return original(self, parent_type, source, path, direct)
+
+    Executor._execute_direct = spy  # type: ignore[method-assign]
+    try:
+        result = await PLANNED.execute(
+            "{ things { name label depth child { id } shout later } }",
+            context_value={"base": 0},
+        )
+    finally:
+        Executor._execute_direct = original  # type: ignore[method-assign]
+    assert result.errors is None
+    planned = set(calls)
+    # Attributes, self-only and info resolvers, objects and sync resolvers returning
+    # awaitables are direct; a field with arguments is not.
+    assert {"Thing.name", "Thing.label", "Thing.depth", "Thing.child", "Leaf.id"} <= planned
+    assert "Thing.later" in planned
+    assert "Thing.shout" not in planned
+
+
+async def test_field_middleware_disables_planning() -> None:
+    """An extension with a `resolve` hook sees every field, as without the executor."""
+    seen: list[str] = []
+
+    class Watch(SchemaExtension):
+        def resolve(self, _next: Any, root: Any, info: Any, *args: Any, **kwargs: Any) -> Any:
+            seen.append(info.field_name)
+            return _next(root, info, *args, **kwargs)
+
+    schema = strawberry.Schema(
+        query=Query, types=[Leaf], extensions=[Watch], execution_context_class=Executor
+    )
+    result = await schema.execute("{ things { name label } }", context_value={"base": 0})
+    assert result.errors is None
+    assert seen.count("name") == len(ROWS)
+    assert seen.count("label") == len(ROWS)
+
+
+def test_the_app_schema_executes_with_it() -> None:
+    assert build_schema().execution_context_class is Executor
