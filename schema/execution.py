@@ -223,16 +223,33 @@ class Executor(StrawberryGraphQLCoreExecutionContext):
         path: Path | None,
         plan: Plan,
     ) -> AwaitableOrValue[dict[str, Any]]:
-        # Pre-filled in the document's order, so the response keeps it whatever runs first.
-        results: dict[str, Any] = dict.fromkeys(plan.order)
+        # With fields left to graphql-core, pre-filled in the document's order so the
+        # response keeps it whatever runs first; else the direct fields are that order.
+        results: dict[str, Any] = dict.fromkeys(plan.order) if plan.rest else {}
         pending: list[str] = []
+        is_awaitable = self.is_awaitable
         try:
             for direct in plan.direct:
-                value = self._execute_direct(parent_type, source_value, path, direct)
-                if value is not None:
-                    results[direct.response_name] = value
-                    if self.is_awaitable(value):
-                        pending.append(direct.response_name)
+                name = direct.response_name
+                if direct.takes_info:
+                    value = self._execute_direct(parent_type, source_value, path, direct)
+                else:
+                    # The most common field of all (an attribute that is a string, an
+                    # integer or a boolean) without a call more than needed.
+                    try:
+                        value = direct.read(source_value)
+                    except Exception as raw_error:
+                        self._field_error(raw_error, parent_type, path, direct)
+                        results[name] = None
+                        continue
+                    kind = type(value)
+                    if kind is direct.same_as and (kind is not int or INT_MIN <= value <= INT_MAX):
+                        results[name] = value
+                        continue
+                    value = self._complete_direct(parent_type, path, direct, value, None, None)
+                results[name] = value
+                if value is not None and is_awaitable(value):
+                    pending.append(name)
         except Exception:
             # A non-null field failed: the object is null; let started work fail quietly.
             if pending:
@@ -246,12 +263,12 @@ class Executor(StrawberryGraphQLCoreExecutionContext):
                 if pending:
                     self.settle_in_background([results[name] for name in pending])
                 raise
-        if not pending and not self.is_awaitable(others):
+        if not pending and not is_awaitable(others):
             return merge(results, others, plan)  # type: ignore[arg-type]
 
         async def gather() -> dict[str, Any]:
             awaitables = [results[name] for name in pending]
-            if self.is_awaitable(others):
+            if is_awaitable(others):
                 awaitables.append(others)
             values = await gather_with_cancel(*awaitables)
             results.update(zip(pending, values, strict=False))
@@ -266,7 +283,6 @@ class Executor(StrawberryGraphQLCoreExecutionContext):
         """The field's completed value (None for null), or an awaitable of it."""
         field_path: Path | None = None
         raw_info: GraphQLResolveInfo[Any] | None = None
-        return_type: GraphQLOutputType = direct.field_def.type
         try:
             if direct.takes_info:
                 field_path = Path(path, direct.response_name, parent_type.name)
@@ -278,6 +294,23 @@ class Executor(StrawberryGraphQLCoreExecutionContext):
                 )
             else:
                 value = direct.read(source)
+        except Exception as raw_error:
+            self._field_error(raw_error, parent_type, path, direct, field_path)
+            return None
+        return self._complete_direct(parent_type, path, direct, value, field_path, raw_info)
+
+    def _complete_direct(
+        self,
+        parent_type: GraphQLObjectType,
+        path: Path | None,
+        direct: Direct,
+        value: Any,
+        field_path: Path | None,
+        raw_info: GraphQLResolveInfo[Any] | None,
+    ) -> Any:
+        """`complete_value` for the direct field's value, in place where it can be."""
+        return_type: GraphQLOutputType = direct.field_def.type
+        try:
             # The common scalars, exactly as their coercion would return them.
             kind = type(value)
             if kind is direct.same_as and (kind is not int or INT_MIN <= value <= INT_MAX):
@@ -317,13 +350,83 @@ class Executor(StrawberryGraphQLCoreExecutionContext):
                 return self._settled(completed, return_type, direct, field_path)
             return completed
         except Exception as raw_error:
-            # Raises for a non-null field (its parent becomes null), else records it.
-            self.handle_field_error(
-                raw_error,
-                return_type,
-                direct.field_details_list,
-                field_path or Path(path, direct.response_name, parent_type.name),
+            self._field_error(raw_error, parent_type, path, direct, field_path)
+            return None
+
+    def _field_error(
+        self,
+        raw_error: Exception,
+        parent_type: GraphQLObjectType,
+        path: Path | None,
+        direct: Direct,
+        field_path: Path | None = None,
+    ) -> None:
+        """graphql-core's handling: raises for a non-null field (its parent becomes null),
+        else records the error and the field is null."""
+        self.handle_field_error(
+            raw_error,
+            direct.field_def.type,
+            direct.field_details_list,
+            field_path or Path(path, direct.response_name, parent_type.name),
+        )
+
+    def complete_list_item_value(
+        self,
+        item: Any,
+        complete_results: list[Any],
+        item_type: GraphQLOutputType,
+        field_details_list: list[FieldDetails],
+        info: GraphQLResolveInfo[Any],
+        item_path: Path,
+        position_context: Any,
+    ) -> bool:
+        """An object item of a list straight to its fields (graphql-core's item completion
+        without its chain of type dispatch); anything unusual takes graphql-core's path."""
+        object_type = get_nullable_type(item_type)
+        if (
+            position_context is not None
+            or not self._plannable
+            or not isinstance(object_type, GraphQLObjectType)
+            or item is None
+            or isinstance(item, Exception)
+            or (object_type.is_type_of is not None and not object_type.is_type_of(item, info))
+        ):
+            return super().complete_list_item_value(
+                item,
+                complete_results,
+                item_type,
+                field_details_list,
+                info,
+                item_path,
+                position_context,
             )
+        try:
+            completed = self.collect_and_execute_subfields(
+                object_type, field_details_list, item_path, item, None
+            )
+        except Exception as raw_error:
+            self.handle_field_error(raw_error, item_type, field_details_list, item_path)
+            complete_results.append(None)
+            return False
+        if self.is_awaitable(completed):
+            complete_results.append(
+                self._settled_item(completed, item_type, field_details_list, item_path)
+            )
+            return True
+        complete_results.append(completed)
+        return False
+
+    async def _settled_item(
+        self,
+        completed: Awaitable[Any],
+        item_type: GraphQLOutputType,
+        field_details_list: list[FieldDetails],
+        item_path: Path,
+    ) -> Any:
+        try:
+            return await completed
+        except Exception as raw_error:
+            self.handle_field_error(raw_error, item_type, field_details_list, item_path)
             return None
 
     async def _settled(

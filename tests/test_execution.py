@@ -45,6 +45,7 @@ class Row:
     strict_child: Any = None
     children: list[Any] = field(default_factory=list)
     maybe: Any = None
+    bares: list[Any] = field(default_factory=lambda: [Bare(value=1), Bare(value=2)])
 
 
 @strawberry.interface
@@ -64,6 +65,13 @@ class Leaf(Named):
 
 
 @strawberry.type
+class Bare:
+    """No interfaces, no is_type_of: graphql-core checks nothing about its objects."""
+
+    value: int
+
+
+@strawberry.type
 class Thing(Named):
     name: str
     count: int
@@ -74,6 +82,7 @@ class Thing(Named):
     child: Leaf | None
     strict_child: Leaf
     children: list[Leaf]
+    bares: list[Bare]
 
     @classmethod
     def is_type_of(cls, obj: Any, _info: Any) -> bool:
@@ -208,6 +217,11 @@ DOCUMENTS = {
     "string refuses": "{ things { name } }",
     "wrong object type": "{ things { child { id } } }",
     "wrong enum": "{ things { colour } }",
+    "null list item": "{ things { name children { id } } }",
+    "wrong list item type": "{ things { name children { id } } }",
+    "list item field fails": "{ thing { name children { id name } } }",
+    "null item of a type without is_type_of": "{ things { name bares { value } } }",
+    "nullable list of objects": "{ things { name named { name } children { __typename } } }",
 }
 
 
@@ -245,6 +259,14 @@ async def test_same_answer_as_graphql_core(name: str) -> None:
         ROWS[0].child = "not a row"
     if name == "wrong enum":
         ROWS[1].colour = "purple"
+    if name == "null list item":
+        ROWS[0].children = [Row(5), None]
+    if name == "wrong list item type":
+        ROWS[0].children = [Row(5), "not a row"]
+    if name == "null item of a type without is_type_of":
+        ROWS[1].bares = [Bare(value=3), None]
+    if name == "list item field fails":
+        ROWS[0].children = [Row(5), Row(6, name=object())]
     reference, planned = await both(DOCUMENTS[name], {"base": 1})
     assert planned == reference
     # The documents that set up a failure do fail, so the comparison covers an error.
@@ -256,34 +278,38 @@ async def test_same_answer_as_graphql_core(name: str) -> None:
         "string refuses",
         "wrong object type",
         "wrong enum",
+        "null list item",
+        "wrong list item type",
+        "list item field fails",
+        "null item of a type without is_type_of",
     }:
         assert reference[1], name
 
 
 async def test_the_planned_path_is_taken() -> None:
     """The comparison above would pass trivially if the executor planned nothing."""
-    calls: list[str] = []
-    original = Executor._execute_direct
+    planned: set[str] = set()
+    original = Executor.plan
 
-    def spy(self: Executor, parent_type: Any, source: Any, path: Any, direct: Any) -> Any:
-        calls.append(f"{parent_type.name}.{direct.field_name}")
-        return original(self, parent_type, source, path, direct)
+    def spy(self: Executor, parent_type: Any, grouped_field_set: Any) -> Any:
+        plan = original(self, parent_type, grouped_field_set)
+        planned.update(f"{parent_type.name}.{direct.field_name}" for direct in plan.direct)
+        return plan
 
-    Executor._execute_direct = spy  # type: ignore[method-assign]
+    Executor.plan = spy  # type: ignore[method-assign]
     try:
         result = await PLANNED.execute(
-            "{ things { name label depth child { id } shout later } }",
+            "{ things { name label depth child { id } shout later awaited } }",
             context_value={"base": 0},
         )
     finally:
-        Executor._execute_direct = original  # type: ignore[method-assign]
+        Executor.plan = original  # type: ignore[method-assign]
     assert result.errors is None
-    planned = set(calls)
     # Attributes, self-only and info resolvers, objects and sync resolvers returning
-    # awaitables are direct; a field with arguments is not.
+    # awaitables are direct; fields with arguments and async resolvers are not.
     assert {"Thing.name", "Thing.label", "Thing.depth", "Thing.child", "Leaf.id"} <= planned
     assert "Thing.later" in planned
-    assert "Thing.shout" not in planned
+    assert not {"Thing.shout", "Thing.awaited"} & planned
 
 
 async def test_field_middleware_disables_planning() -> None:
