@@ -1,7 +1,8 @@
-"""The floor under any server built on graphql-core: executing a workload's document over the
-baseline's own answer (plain dicts, graphql-core's default resolvers, no database, no
-authentication), then encoding the result with orjson. A GraphQL server cannot answer in
-less than the baseline's time plus this, whatever its resolvers do."""
+"""What graphql-core's standard, field-by-field execution costs: a workload's document executed
+over the baseline's own answer (plain dicts, graphql-core's default resolvers, no database, no
+authentication), then encoded with orjson. A server that executes every field through
+graphql-core cannot answer in less than the baseline's time plus this, whatever its resolvers
+do; schema/execution.py is how the API goes below it."""
 
 from __future__ import annotations
 
