@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Hashable, Mapping, Sequence
+from functools import cached_property
 from typing import NamedTuple, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -89,32 +90,47 @@ def _ancestors_loader(
 
 
 class Loaders:
+    """The request's DataLoaders, each made when first used: most requests use one or two."""
+
     def __init__(self, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
-        self.company_by_id: DataLoader[int, Company | None] = _loader(
-            sessionmaker, company_service.companies_by_ids, None
-        )
-        self.counts: DataLoader[CountsKey, CompanyCounts | None] = _loader(
-            sessionmaker, company_service.counts_by_key, None
-        )
-        self.ancestors_by_path = _ancestors_loader(sessionmaker)
-        self.account_by_id: DataLoader[int, Account | None] = _loader(
-            sessionmaker, account_service.accounts_by_ids, None
-        )
-        self.license_by_id: DataLoader[int, License | None] = _loader(
-            sessionmaker, account_service.licenses_by_ids, None
-        )
-        self.datapoints_used_by_account_id = _loader(
-            sessionmaker, account_service.datapoints_in_use, 0
-        )
-        self.application_by_id: DataLoader[int, Application | None] = _loader(
-            sessionmaker, application_service.applications_by_ids, None
-        )
-        self.device_by_id: DataLoader[int, Device | None] = _loader(
-            sessionmaker, device_service.devices_by_ids, None
-        )
-        self.credit_balance_by_company_id = _loader(
-            sessionmaker, credit_service.balances_by_company, 0
-        )
-        self.user_within: DataLoader[ScopedKey, User | None] = _scoped_loader(
-            sessionmaker, user_service.users_within
-        )
+        self._sessionmaker = sessionmaker
+
+    @cached_property
+    def company_by_id(self) -> DataLoader[int, Company | None]:
+        return _loader(self._sessionmaker, company_service.companies_by_ids, None)
+
+    @cached_property
+    def counts(self) -> DataLoader[CountsKey, CompanyCounts | None]:
+        return _loader(self._sessionmaker, company_service.counts_by_key, None)
+
+    @cached_property
+    def ancestors_by_path(self) -> DataLoader[AncestorsKey, list[Company]]:
+        return _ancestors_loader(self._sessionmaker)
+
+    @cached_property
+    def account_by_id(self) -> DataLoader[int, Account | None]:
+        return _loader(self._sessionmaker, account_service.accounts_by_ids, None)
+
+    @cached_property
+    def license_by_id(self) -> DataLoader[int, License | None]:
+        return _loader(self._sessionmaker, account_service.licenses_by_ids, None)
+
+    @cached_property
+    def datapoints_used_by_account_id(self) -> DataLoader[int, int]:
+        return _loader(self._sessionmaker, account_service.datapoints_in_use, 0)
+
+    @cached_property
+    def application_by_id(self) -> DataLoader[int, Application | None]:
+        return _loader(self._sessionmaker, application_service.applications_by_ids, None)
+
+    @cached_property
+    def device_by_id(self) -> DataLoader[int, Device | None]:
+        return _loader(self._sessionmaker, device_service.devices_by_ids, None)
+
+    @cached_property
+    def credit_balance_by_company_id(self) -> DataLoader[int, int]:
+        return _loader(self._sessionmaker, credit_service.balances_by_company, 0)
+
+    @cached_property
+    def user_within(self) -> DataLoader[ScopedKey, User | None]:
+        return _scoped_loader(self._sessionmaker, user_service.users_within)

