@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -38,6 +39,29 @@ def token_config(settings: Settings) -> TokenConfig:
     )
 
 
+# Allocations between young-generation collections (CPython's default is 700). A 1,000-row
+# answer allocates a few hundred thousand objects; at 700 the collector ran hundreds of
+# times per request. Measured on W1: 62 ms by default, 50 ms with the heap frozen, 48 ms
+# with this threshold too (47 ms with no collector at all).
+GC_YOUNG_THRESHOLD = 5_000
+_heap_settled = False
+
+
+def settle_heap() -> None:
+    """Once the app has started, in each process: move everything alive (the schema, the
+    models, the policies: hundreds of thousands of objects that live as long as the process)
+    out of the collector's reach, so a full collection scans only what requests made, and
+    collect young objects less often. Cycles are still collected; nothing is disabled."""
+    global _heap_settled
+    if _heap_settled:
+        return
+    _heap_settled = True
+    gc.collect()
+    gc.freeze()
+    _, older, oldest = gc.get_threshold()
+    gc.set_threshold(GC_YOUNG_THRESHOLD, older, oldest)
+
+
 def create_app(settings: Settings | None = None) -> Starlette:
     settings = settings or Settings.from_env()
     engine = create_engine(settings.database_url)
@@ -66,6 +90,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             sessionmaker, period=settings.credit_period, interval=settings.scheduler_interval
         )
         scheduler.start()
+        settle_heap()
         try:
             yield
         finally:
