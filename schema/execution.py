@@ -136,6 +136,9 @@ class Executor(StrawberryGraphQLCoreExecutionContext):
         # Keyed by the identity of graphql-core's memoized field sets, which it keeps alive
         # for the whole execution; the value holds the set too, so its id is never reused.
         self._plans: dict[tuple[int, str], tuple[GroupedFieldSet, Plan]] = {}
+        # Per (object type, field nodes): the plan of the object's fields, or None when
+        # graphql-core must collect and execute them itself (`@defer` below, no plain field).
+        self._object_plans: dict[tuple[str, int], tuple[list[FieldDetails], Plan | None]] = {}
         manager = self.middleware_manager
         self._plannable = not (manager and manager.middlewares)
         config = self.schema._strawberry_schema.config  # type: ignore[attr-defined]
@@ -215,6 +218,32 @@ class Executor(StrawberryGraphQLCoreExecutionContext):
                 parent_type, source_value, path, grouped_field_set, position_context
             )
         return self._execute_planned(parent_type, source_value, path, plan)
+
+    def _execute_object(
+        self,
+        object_type: GraphQLObjectType,
+        field_details_list: list[FieldDetails],
+        path: Path,
+        value: Any,
+    ) -> AwaitableOrValue[dict[str, Any]]:
+        """`collect_and_execute_subfields` with the collection and the plan looked up once
+        per selection instead of once per object."""
+        key = (object_type.name, id(field_details_list))
+        known = self._object_plans.get(key)
+        if known is None:
+            grouped_field_set, new_defer_usages, _ = self.collect_subfields(
+                object_type, field_details_list
+            )
+            plan = None if new_defer_usages else self.plan(object_type, grouped_field_set)
+            # Holding the list keeps its id from being reused while this executor lives.
+            known = (field_details_list, plan if plan is not None and plan.direct else None)
+            self._object_plans[key] = known
+        plan = known[1]
+        if plan is None:
+            return self.collect_and_execute_subfields(
+                object_type, field_details_list, path, value, None
+            )
+        return self._execute_planned(object_type, value, path, plan)
 
     def _execute_planned(
         self,
@@ -332,8 +361,8 @@ class Executor(StrawberryGraphQLCoreExecutionContext):
                     raise invalid_return_type_error(
                         direct.object_type, value, direct.field_details_list
                     )
-                completed = self.collect_and_execute_subfields(
-                    direct.object_type, direct.field_details_list, field_path, value, None
+                completed = self._execute_object(
+                    direct.object_type, direct.field_details_list, field_path, value
                 )
             else:
                 info = raw_info or self.build_resolve_info(
@@ -401,9 +430,7 @@ class Executor(StrawberryGraphQLCoreExecutionContext):
                 position_context,
             )
         try:
-            completed = self.collect_and_execute_subfields(
-                object_type, field_details_list, item_path, item, None
-            )
+            completed = self._execute_object(object_type, field_details_list, item_path, item)
         except Exception as raw_error:
             self.handle_field_error(raw_error, item_type, field_details_list, item_path)
             complete_results.append(None)
