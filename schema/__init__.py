@@ -44,7 +44,7 @@ def build_schema(settings: Settings | None = None) -> AppSchema:
         query=Query,
         mutation=Mutation,
         types=[Company, User, Invitation, Account, Application, License, Device, LedgerEntry],
-        # Plain scalar fields are read in place instead of field by field (schema/execution).
+        # Fields that need nothing but the row (and info) are called in place (schema/execution).
         execution_context_class=Executor,
         # Factories: a fresh extension per request (the caches live at module level).
         extensions=[

@@ -41,6 +41,9 @@ class Context:
     prefetched: dict[tuple[object, str], Any] = field(init=False, default_factory=dict)
 
     def __post_init__(self) -> None:
+        self._new_loaders()
+
+    def _new_loaders(self) -> None:
         from schema.loaders import Loaders
 
         self.loaders = Loaders(self.read_sessionmaker)
@@ -56,9 +59,7 @@ class Context:
         after another, so the next one and every payload read afresh."""
         if self.actor is not None:
             self.actor = replace(self.actor, user=None, company=None)
-        from schema.loaders import Loaders
-
-        self.loaders = Loaders(self.read_sessionmaker)
+        self._new_loaders()
         self.prefetched.clear()
 
     def require_actor(self) -> Actor:

@@ -83,7 +83,6 @@ class Direct:
     leaf: GraphQLLeafType | None  # coerced in place
     same_as: type | None  # the Python type the leaf's coercion returns unchanged
     object_type: GraphQLObjectType | None  # executed in place
-    is_type_of: IsTypeOf | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,9 +106,12 @@ def direct_reader(field_def: GraphQLField, default_resolver: Any) -> tuple[Read,
             return attrgetter(field.python_name), False
         name = field.python_name
         return (lambda row: default_resolver(row, name)), False
-    if resolver.is_async or resolver.arguments or resolver.root_parameter:
-        return None
-    if resolver.parent_parameter:
+    if (
+        resolver.is_async
+        or resolver.arguments
+        or resolver.root_parameter
+        or resolver.parent_parameter
+    ):
         return None
     function = cast("Callable[..., Any]", resolver.wrapped_func)
     with_self = resolver.self_parameter is not None
@@ -181,9 +183,8 @@ class Executor(StrawberryGraphQLCoreExecutionContext):
         named = get_nullable_type(return_type)
         leaf = named if is_leaf_type(named) else None
         object_type = named if is_object_type(named) else None
-        is_type_of = object_type.is_type_of if object_type else None
-        if object_type is not None and not info_free(is_type_of):
-            object_type = is_type_of = None  # graphql-core's path gives it its info
+        if object_type is not None and not info_free(object_type.is_type_of):
+            object_type = None  # graphql-core's path gives its is_type_of the info
         return Direct(
             response_name,
             field_name,
@@ -197,7 +198,6 @@ class Executor(StrawberryGraphQLCoreExecutionContext):
             leaf,
             next((kind for scalar, kind in UNCHANGED if scalar is leaf), None),
             object_type,
-            is_type_of,
         )
 
     def execute_fields(
@@ -357,7 +357,9 @@ class Executor(StrawberryGraphQLCoreExecutionContext):
                 return self.complete_leaf_value(direct.leaf, value)
             field_path = field_path or Path(path, direct.response_name, parent_type.name)
             if direct.object_type is not None and not self.is_awaitable(value):
-                if direct.is_type_of is not None and not direct.is_type_of(value, raw_info):
+                # Planned only when it ignores info (info_free), so None may stand for it.
+                is_type_of: IsTypeOf | None = direct.object_type.is_type_of
+                if is_type_of is not None and not is_type_of(value, raw_info):
                     raise invalid_return_type_error(
                         direct.object_type, value, direct.field_details_list
                     )
@@ -376,7 +378,7 @@ class Executor(StrawberryGraphQLCoreExecutionContext):
                     return_type, direct.field_details_list, info, field_path, value, None
                 )
             if self.is_awaitable(completed):
-                return self._settled(completed, return_type, direct, field_path)
+                return self._settled(completed, return_type, direct.field_details_list, field_path)
             return completed
         except Exception as raw_error:
             self._field_error(raw_error, parent_type, path, direct, field_path)
@@ -437,36 +439,24 @@ class Executor(StrawberryGraphQLCoreExecutionContext):
             return False
         if self.is_awaitable(completed):
             complete_results.append(
-                self._settled_item(completed, item_type, field_details_list, item_path)
+                self._settled(completed, item_type, field_details_list, item_path)
             )
             return True
         complete_results.append(completed)
         return False
 
-    async def _settled_item(
-        self,
-        completed: Awaitable[Any],
-        item_type: GraphQLOutputType,
-        field_details_list: list[FieldDetails],
-        item_path: Path,
-    ) -> Any:
-        try:
-            return await completed
-        except Exception as raw_error:
-            self.handle_field_error(raw_error, item_type, field_details_list, item_path)
-            return None
-
     async def _settled(
         self,
         completed: Awaitable[Any],
         return_type: GraphQLOutputType,
-        direct: Direct,
+        field_details_list: list[FieldDetails],
         path: Path,
     ) -> Any:
+        """graphql-core's handling of a value completed later: a failure is the field's."""
         try:
             return await completed
         except Exception as raw_error:
-            self.handle_field_error(raw_error, return_type, direct.field_details_list, path)
+            self.handle_field_error(raw_error, return_type, field_details_list, path)
             return None
 
 

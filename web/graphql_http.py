@@ -156,13 +156,13 @@ class GraphQLEndpoint:
         schema: AppSchema,
         settings: Settings,
         sessionmaker: async_sessionmaker[AsyncSession],
-        read_sessionmaker: async_sessionmaker[AsyncSession] | None = None,
+        read_sessionmaker: async_sessionmaker[AsyncSession],
         token_config: TokenConfig,
     ) -> None:
         self.schema = schema
         self.settings = settings
         self.sessionmaker = sessionmaker
-        self.read_sessionmaker = read_sessionmaker or sessionmaker
+        self.read_sessionmaker = read_sessionmaker
         self.token_config = token_config
         self.ide_html = get_graphql_ide_html("graphiql").replace(
             "parameters.q || EXAMPLE_QUERY", "parameters.q || " + orjson.dumps(WELCOME).decode()
