@@ -15,8 +15,9 @@ from schema.inputs import (
 from schema.loaders import AncestorsKey
 from schema.selection import selected_below
 from services import company as service
+from services.company import CompanyPage, CompanyRead
 from services.errors import BadInputError, NotFoundError
-from services.pagination import Page, PageRequest
+from services.pagination import PageRequest
 
 
 def page_request(
@@ -27,23 +28,15 @@ def page_request(
 
 def counts_wanted(info: Info) -> service.WithCounts | None:
     """Whether this connection's nodes ask for `counts`: then the page's query fetches them
-    along (one statement), and the rows' count fields are plain values (CompanyCounts)."""
+    along (one statement), and each row carries its counts (`CompanyRow.counts`)."""
     wanted = selected_below(info.selected_fields, info.field_name, "edges", "node", "counts")
     if not wanted:
         return None
     return service.WithCounts.ALL if "descendants" in wanted else service.WithCounts.BASIC
 
 
-def with_counts(info: Info, page: service.CompanyPage) -> Page[Company]:
-    prefetched = info.context.prefetched
-    prefetched.update(
-        ((row, "counts"), page.counts[row.id]) for row in page.items if row.id in page.counts
-    )
-    return page
-
-
-async def counts(info: Info, company: Company) -> service.CompanyCounts:
-    """The counts of a company that did not come in a page: batched with its siblings."""
+async def counts(info: Info, company: CompanyRead) -> service.CompanyCounts:
+    """The counts of a company that did not come with them: batched with its siblings."""
     wanted = selected_below(info.selected_fields, info.field_name) or set()
     key = service.CountsKey(company.id, descendants="descendants" in wanted)
     found = await info.context.loaders.counts.load(key)
@@ -77,13 +70,13 @@ async def company_tree(
     first: int,
     after: str | None,
     include_archived: bool,
-) -> Page[Company]:
+) -> CompanyPage:
     actor = info.context.require_actor()
     request = page_request(info, first, after, max_size=info.context.settings.max_tree_page_size)
     root = decode_id(root_id, "Company", field="rootId") if root_id is not None else None
     _check_depth(max_depth)
     async with reading(info) as session:
-        page = await service.company_tree(
+        return await service.company_tree(
             session,
             actor=actor,
             request=request,
@@ -92,16 +85,15 @@ async def company_tree(
             filters=service.CompanyFilter(include_archived=include_archived),
             counts=counts_wanted(info),
         )
-        return with_counts(info, page)
 
 
 async def search(
     info: Info, *, term: str, first: int, after: str | None, include_archived: bool
-) -> Page[Company]:
+) -> CompanyPage:
     actor = info.context.require_actor()
     request = page_request(info, first, after)
     async with reading(info) as session:
-        page = await service.search_companies(
+        return await service.search_companies(
             session,
             actor=actor,
             term=term,
@@ -109,37 +101,35 @@ async def search(
             filters=service.CompanyFilter(include_archived=include_archived),
             counts=counts_wanted(info),
         )
-        return with_counts(info, page)
 
 
 async def children(
-    info: Info, root: Company, *, first: int, after: str | None, include_archived: bool
-) -> Page[Company]:
+    info: Info, root: CompanyRead, *, first: int, after: str | None, include_archived: bool
+) -> CompanyPage:
     request = page_request(info, first, after)
     async with reading(info) as session:
-        page = await service.company_children(
+        return await service.company_children(
             session,
             company=root,
             request=request,
             filters=service.CompanyFilter(include_archived=include_archived),
             counts=counts_wanted(info),
         )
-        return with_counts(info, page)
 
 
 async def descendants(
     info: Info,
-    root: Company,
+    root: CompanyRead,
     *,
     max_depth: int | None,
     first: int,
     after: str | None,
     include_archived: bool,
-) -> Page[Company]:
+) -> CompanyPage:
     request = page_request(info, first, after)
     _check_depth(max_depth)
     async with reading(info) as session:
-        page = await service.company_descendants(
+        return await service.company_descendants(
             session,
             company=root,
             request=request,
@@ -147,10 +137,9 @@ async def descendants(
             filters=service.CompanyFilter(include_archived=include_archived),
             counts=counts_wanted(info),
         )
-        return with_counts(info, page)
 
 
-async def ancestors(info: Info, root: Company) -> list[Company]:
+async def ancestors(info: Info, root: CompanyRead) -> list[Company]:
     actor = info.context.require_actor()
     # Batched: a list of companies asking for their breadcrumbs costs one query.
     return await info.context.loaders.ancestors_by_path.load(
@@ -158,7 +147,7 @@ async def ancestors(info: Info, root: Company) -> list[Company]:
     )
 
 
-async def parent(info: Info, root: Company) -> Company | None:
+async def parent(info: Info, root: CompanyRead) -> Company | None:
     actor = info.context.require_actor()
     # Above the actor's own company is outside its scope.
     if root.parent_id is None or root.id == actor.company_id:

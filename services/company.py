@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import enum
 import uuid
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from functools import cache
 from typing import Any, NamedTuple
 
 from sqlalchemy import ColumnElement, Select, func, literal, select, true
@@ -38,8 +40,7 @@ class CompanyFilter:
     include_archived: bool = False
 
 
-@dataclass(frozen=True)
-class CompanyCounts:
+class CompanyCounts(NamedTuple):
     company_id: int
     children: int
     users: int
@@ -54,31 +55,60 @@ class WithCounts(enum.Enum):
     ALL = "and descendants"
 
 
-@dataclass(frozen=True)
-class CompanyPage(Page[Company]):
-    counts: Mapping[int, CompanyCounts] = field(default_factory=dict)
+class CompanyRow(NamedTuple):
+    """A company as a list reads it: every column of its row, read-only, without what an
+    ORM object costs to make (identity map, change tracking: a third of a 1,000-row page),
+    and the counts its page fetched along (None when the page's query did not ask).
+
+    Lists hand these out; a company reached one at a time is a `models.Company`. Both
+    answer every read of a company (`CompanyRead`); nothing writes through a row."""
+
+    id: int
+    parent_id: int | None
+    path: str
+    depth: int
+    name: str
+    country_code: str
+    use_parent_credits: bool
+    archived_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+    counts: CompanyCounts | None = None
+
+    def as_model(self) -> Company:
+        """A detached `models.Company` with the same columns, for code typed to the model
+        that only reads it. Never added to a session."""
+        return Company(**{name: getattr(self, name) for name in COMPANY_COLUMNS})
 
 
-def _count_columns(top: type[Company], *, descendants: bool) -> list[ColumnElement[Any]]:
-    """Correlated counts of the outer query's company: a page's counts in its own query."""
+CompanyRead = Company | CompanyRow
+COMPANY_COLUMNS = CompanyRow._fields[:-1]  # the table's columns, in the row's order
+_ROW_COLUMNS = tuple(getattr(Company, name) for name in COMPANY_COLUMNS)
+_ID, _COUNTS = 0, len(COMPANY_COLUMNS)  # positions in a page's result rows
+
+
+@cache
+def _count_columns(*, descendants: bool) -> tuple[ColumnElement[Any], ...]:
+    """Correlated counts of the outer query's company: a page's counts in its own query.
+    Built once: SQL expressions are immutable, and each statement correlates them itself."""
     below = aliased(Company)
     columns: list[ColumnElement[Any]] = [
         select(func.count())
-        .where(below.parent_id == top.id, below.archived_at.is_(None))
+        .where(below.parent_id == Company.id, below.archived_at.is_(None))
         .scalar_subquery(),
-        select(func.count()).where(User.company_id == top.id, User.is_active).scalar_subquery(),
+        select(func.count()).where(User.company_id == Company.id, User.is_active).scalar_subquery(),
         select(func.count())
-        .where(Device.company_id == top.id, Device.unregistered_at.is_(None))
+        .where(Device.company_id == Company.id, Device.unregistered_at.is_(None))
         .scalar_subquery(),
     ]
     if descendants:
-        upper = func.substr(top.path, 1, func.length(top.path) - 1).concat("0")
+        upper = func.substr(Company.path, 1, func.length(Company.path) - 1).concat("0")
         columns.append(
             select(func.count())
-            .where(below.path > top.path, below.path < upper, below.archived_at.is_(None))
+            .where(below.path > Company.path, below.path < upper, below.archived_at.is_(None))
             .scalar_subquery()
         )
-    return columns
+    return tuple(columns)
 
 
 def _not_archived(filters: CompanyFilter) -> ColumnElement[bool]:
@@ -101,33 +131,49 @@ async def companies_by_ids(session: AsyncSession, ids: Sequence[int]) -> dict[in
     return {company.id: company for company in rows}
 
 
+CompanyPage = Page[CompanyRow]
+
+
+def _rows() -> Select[Any]:
+    """A list's statement: the columns of `CompanyRow`, in its order."""
+    return select(*_ROW_COLUMNS)
+
+
+def _by_path(row: CompanyRow) -> tuple[Any, ...]:
+    return (row.path,)
+
+
+def _by_name(row: CompanyRow) -> tuple[Any, ...]:
+    return (row.name, row.id)
+
+
 async def _page(
     session: AsyncSession,
-    query: Select[Company],
+    query: Select[Any],
     request: PageRequest,
     counts: WithCounts | None,
-    key: Callable[[Company], tuple[Any, ...]] = lambda c: (c.path,),
+    key: Callable[[CompanyRow], tuple[Any, ...]] = _by_path,
 ) -> CompanyPage:
     query = query.limit(request.first + 1)
     if counts is None:
-        return CompanyPage.from_rows(list(await session.scalars(query)), request, key=key)
+        rows = [CompanyRow._make((*row, None)) for row in await session.execute(query)]
+        return Page.from_rows(rows, request, key=key)
     descendants = counts is WithCounts.ALL
-    result = await session.execute(
-        query.add_columns(*_count_columns(Company, descendants=descendants))
-    )
-    rows: list[Company] = []
-    found: dict[int, CompanyCounts] = {}
-    for company, children, users, devices, *below in result:
-        rows.append(company)
-        found[company.id] = CompanyCounts(
-            company_id=company.id,
-            children=children,
-            users=users,
-            devices=devices,
-            descendants=below[0] if descendants else None,
+    result = await session.execute(query.add_columns(*_count_columns(descendants=descendants)))
+    # Each result row: the company's columns, then children, users, devices (, descendants).
+    n = _COUNTS
+    rows = [
+        CompanyRow._make(
+            (
+                *row[:n],
+                CompanyCounts(
+                    row[_ID], row[n], row[n + 1], row[n + 2], row[n + 3] if descendants else None
+                ),
+            )
         )
-    page = CompanyPage.from_rows(rows, request, key=key)
-    return replace(page, counts=found)
+        for row in result
+    ]
+    return Page.from_rows(rows, request, key=key)
 
 
 async def _scoped_root(session: AsyncSession, actor: Actor, root_id: int | None) -> Company:
@@ -138,10 +184,10 @@ async def _scoped_root(session: AsyncSession, actor: Actor, root_id: int | None)
 
 
 def _subtree_query(
-    root: Company, request: PageRequest, *, max_depth: int | None, filters: CompanyFilter
-) -> Select[Company]:
+    root: CompanyRead, request: PageRequest, *, max_depth: int | None, filters: CompanyFilter
+) -> Select[Any]:
     """Depth-first (path) order: each company right after its parent, ready to render."""
-    query = select(Company).where(in_subtree(root.path), _not_archived(filters))
+    query = _rows().where(in_subtree(root.path), _not_archived(filters))
     if max_depth is not None:
         query = query.where(Company.depth <= root.depth + max_depth)
     after = cursor_key(request, str)
@@ -169,7 +215,7 @@ async def company_tree(
 async def company_descendants(
     session: AsyncSession,
     *,
-    company: Company,
+    company: CompanyRead,
     request: PageRequest,
     max_depth: int | None = None,
     filters: CompanyFilter = CompanyFilter(),
@@ -185,12 +231,12 @@ async def company_descendants(
 async def company_children(
     session: AsyncSession,
     *,
-    company: Company,
+    company: CompanyRead,
     request: PageRequest,
     filters: CompanyFilter = CompanyFilter(),
     counts: WithCounts | None = None,
 ) -> CompanyPage:
-    query = select(Company).where(Company.parent_id == company.id, _not_archived(filters))
+    query = _rows().where(Company.parent_id == company.id, _not_archived(filters))
     after = cursor_key(request, str)
     if after is not None:
         query = query.where(Company.path > after[0])
@@ -198,7 +244,7 @@ async def company_children(
 
 
 async def company_ancestors(
-    session: AsyncSession, *, actor: Actor, company: Company
+    session: AsyncSession, *, actor: Actor, company: CompanyRead
 ) -> list[Company]:
     """The breadcrumb, root first, cut at the actor's own company: nothing above it shows."""
     found = await ancestors_by_path(session, [company.path], within=actor.company_path)
@@ -246,7 +292,7 @@ async def search_companies(
             "Must be at most 200 characters", field="search", code=ErrorCode.TOO_LONG
         )
     pattern = f"%{_escape_like(term.lower())}%"
-    query = select(Company).where(
+    query = _rows().where(
         visible_to(actor),
         _not_archived(filters),
         func.lower(Company.name).like(pattern, escape="\\"),
@@ -258,7 +304,7 @@ async def search_companies(
             (Company.name > name) | ((Company.name == name) & (Company.id > company_id))
         )
     query = query.order_by(Company.name, Company.id)
-    return await _page(session, query, request, counts, key=lambda c: (c.name, c.id))
+    return await _page(session, query, request, counts, key=_by_name)
 
 
 class CountsKey(NamedTuple):
@@ -275,9 +321,7 @@ async def counts_by_key(
     for descendants in sorted({key.descendants for key in keys}):
         ids = [key.company_id for key in keys if key.descendants == descendants]
         rows = await session.execute(
-            select(Company.id, *_count_columns(Company, descendants=descendants)).where(
-                Company.id.in_(ids)
-            )
+            select(Company.id, *_count_columns(descendants=descendants)).where(Company.id.in_(ids))
         )
         for company_id, children, users, devices, *below in rows:
             found[CountsKey(company_id, descendants)] = CompanyCounts(

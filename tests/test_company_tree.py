@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 import pytest
+from sqlalchemy import inspect, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from config import Settings
@@ -39,7 +40,7 @@ from server import token_config
 from services import auth
 from services import company as service
 from services.errors import BadInputError, NotFoundError
-from services.pagination import Page, PageRequest, encode_cursor
+from services.pagination import PageRequest, encode_cursor
 from tests.conftest import StatementCounter
 from tests.factories import Factory
 
@@ -95,7 +96,7 @@ def actor_of(
     return build
 
 
-def names(companies: Sequence[Company]) -> list[str]:
+def names(companies: Sequence[service.CompanyRead]) -> list[str]:
     return [company.name for company in companies]
 
 
@@ -104,7 +105,7 @@ def selects(counter: StatementCounter) -> list[str]:
     return [s for s in counter.statements if not s.lstrip().upper().startswith("BEGIN")]
 
 
-def assert_depth_first(companies: Sequence[Company]) -> None:
+def assert_depth_first(companies: Sequence[service.CompanyRead]) -> None:
     """Each company comes right after its parent or after a finished sibling subtree:
     walking the list with a stack of open ancestors never has to look back further."""
     open_ancestors: list[int] = []
@@ -307,6 +308,37 @@ async def test_descendants_and_children_of_a_company(
     assert names(one_level.items) == names(children.items) == ["Customer A1", "Customer A2"]
 
 
+async def test_list_rows_read_every_column_as_the_model_does(
+    tree: Tree, actor_of: ActorOf, session: AsyncSession
+) -> None:
+    # a list's rows are CompanyRow tuples with exactly the table's columns (and counts)
+    assert set(service.COMPANY_COLUMNS) == set(Company.__table__.columns.keys())
+    actor = await actor_of(tree.root)
+    page = await service.company_tree(
+        session, actor=actor, request=ALL, counts=service.WithCounts.ALL
+    )
+    models = {company.id: company for company in await session.scalars(select(Company))}
+    assert len(page.items) == len(models)
+
+    def columns(company: service.CompanyRead) -> dict[str, object]:
+        return {name: getattr(company, name) for name in service.COMPANY_COLUMNS}
+
+    for row in page.items:
+        # each reads what the model reads, and so does its detached model copy
+        assert columns(row) == columns(models[row.id])
+        copy = row.as_model()
+        assert columns(copy) == columns(row)
+        assert inspect(copy).transient  # in no session: nothing is written through it
+        # and its counts are its own
+        assert row.counts is not None
+        assert row.counts.company_id == row.id
+    by_name = {row.name: row for row in page.items}
+    assert by_name["Partner A"].counts == service.CompanyCounts(tree.a.id, 2, 0, 0, 4)
+    # without counts asked, a row has none
+    bare = await service.company_tree(session, actor=actor, request=ALL)
+    assert [row.counts for row in bare.items] == [None] * len(models)
+
+
 # --- company_ancestors ---------------------------------------------------------------
 
 
@@ -473,14 +505,14 @@ async def wide_tree(factory: Factory) -> list[Company]:
 
 
 async def walk(
-    fetch: Callable[[PageRequest], Awaitable[Page[Company]]], size: int
-) -> tuple[list[Company], int]:
+    fetch: Callable[[PageRequest], Awaitable[service.CompanyPage]], size: int
+) -> tuple[list[service.CompanyRow], int]:
     """Every page of a list, `size` at a time, following end cursors; and the page count."""
-    items: list[Company] = []
+    items: list[service.CompanyRow] = []
     after: str | None = None
     pages = 0
     while True:
-        page: Page[Company] = await fetch(PageRequest.parse(size, after, max_size=100))
+        page = await fetch(PageRequest.parse(size, after, max_size=100))
         pages += 1
         assert len(page.items) <= size
         assert page.has_previous_page is (after is not None)

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from models.account import Account, License
 from models.company import Company
@@ -381,6 +381,68 @@ async def test_my_company_in_the_tree_and_as_mine_in_one_query(
         assert mine["id"] == cid(world.partner)
         assert mine["counts"] == asked(expected, mine)
         assert list(mine["counts"]) == of_mine.split()
+
+
+# A list's rows are CompanyRow tuples, a company reached one at a time a models.Company:
+# every field of the type, and the Node interface, must read the same from both.
+EVERY_FIELD = """
+fragment Every on Company {
+  __typename id name countryCode useParentCredits archivedAt createdAt updatedAt depth
+  parent { id name } ancestors { id }
+  children(includeArchived: true) { edges { cursor node { id name } } }
+  descendants(maxDepth: 1) { edges { node { id depth } } }
+  creditBalance
+  creditPayer { levelsUp company { id name } }
+  counts { children users devices descendants }
+  ... on Node { nodeId: id }
+}
+"""
+
+
+async def test_every_company_field_reads_alike_in_a_list_and_one_by_one(
+    world: World, sessionmaker: Maker
+) -> None:
+    # given a site that pays from its parent's balance, so the payer is not itself
+    async with sessionmaker() as session:
+        await session.execute(
+            update(Company).where(Company.id == world.site.id).values(use_parent_credits=True)
+        )
+        await session.commit()
+    expected = await expected_counts(sessionmaker)
+    # when the partner's admin reads its tree as a list and each company by id and as a node
+    listed_data = (
+        await world.query(
+            EVERY_FIELD + "{ companyTree(includeArchived: true) { edges { node { ...Every } } } }",
+            world.partner_admin,
+        )
+    ).data
+    listed = nodes(listed_data["companyTree"])
+    ids = [node["id"] for node in listed]
+    one_at_a_time = []
+    for field in ("company", "node"):
+        document = EVERY_FIELD + aliased(field, ids, "...Every")
+        data = (await world.query(document, world.partner_admin)).data
+        one_at_a_time.append([data[f"n{i}"] for i in range(len(ids))])
+    by_id, as_nodes = one_at_a_time
+    assert len(listed) == 6  # Partner, Customer, Site, Room, Closed, Neighbour
+    # then every field of every company is the same all three ways
+    assert listed == by_id == as_nodes
+    # and the values are the rows' own
+    site = next(node for node in listed if node["id"] == cid(world.site))
+    assert site["__typename"] == "Company"
+    assert site["nodeId"] == site["id"]
+    assert (site["name"], site["depth"], site["useParentCredits"]) == ("Site", 2, True)
+    assert site["parent"] == {"id": cid(world.customer), "name": "Customer"}
+    assert site["ancestors"] == [{"id": cid(world.partner)}, {"id": cid(world.customer)}]
+    assert site["children"]["edges"][0]["node"] == {"id": cid(world.room), "name": "Room"}
+    assert site["creditPayer"] == {
+        "levelsUp": 1,
+        "company": {"id": cid(world.customer), "name": "Customer"},
+    }
+    for node in listed:
+        assert node["counts"] == expected[node["id"]], node
+    closed = next(node for node in listed if node["id"] == cid(world.closed))
+    assert closed["archivedAt"] is not None
 
 
 # --- 2. ledger actors ---------------------------------------------------------------------

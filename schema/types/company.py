@@ -1,4 +1,6 @@
-"""The Company type. Its runtime objects are `models.Company` rows: no copy per row."""
+"""The Company type. Its runtime objects are `models.Company` objects (a company reached
+one at a time) and `services.company.CompanyRow` tuples (the rows of a list): no copy per
+row, and every field reads either."""
 
 from __future__ import annotations
 
@@ -13,8 +15,10 @@ from resolvers import company as resolve
 from resolvers import credit as credit_resolvers
 from schema.context import Info
 from schema.errors import ArchiveBlockedError, NotFoundError, ValidationError
+from schema.ids import encode_id
 from schema.types.common import Connection, Node, connection
 from services.company import CompanyCounts as CountValues
+from services.company import CompanyRead, CompanyRow
 
 DEFAULT_PAGE = 50
 
@@ -58,21 +62,26 @@ class Company(Node):
 
     @classmethod
     def is_type_of(cls, obj: Any, _info: Any) -> bool:
-        return isinstance(obj, (cls, models.Company))
+        return isinstance(obj, (cls, models.Company, CompanyRow))
+
+    @strawberry.field(description="Opaque and global: use it with `node(id:)`.")
+    def id(self) -> strawberry.ID:
+        # Named here, not after the root's class: a list's rows are CompanyRow tuples.
+        return strawberry.ID(encode_id("Company", _row(self).id))
 
     @strawberry.field(description="Levels below the caller's own company (which is 0).")
     def depth(self, info: Info) -> int:
-        return _model(self).depth - info.context.require_actor().company_depth
+        return _row(self).depth - info.context.require_actor().company_depth
 
     @strawberry.field(description="Null for the caller's own company: its parent is out of scope.")
     async def parent(self, info: Info) -> Company | None:
-        return await resolve.parent(info, _model(self))  # type: ignore[return-value]
+        return await resolve.parent(info, _row(self))  # type: ignore[return-value]
 
     @strawberry.field(
         description="The breadcrumb from the caller's own company down to the parent."
     )
     async def ancestors(self, info: Info) -> list[Company]:
-        return await resolve.ancestors(info, _model(self))  # type: ignore[return-value]
+        return await resolve.ancestors(info, _row(self))  # type: ignore[return-value]
 
     @strawberry.field
     async def children(
@@ -83,7 +92,7 @@ class Company(Node):
         include_archived: bool = False,
     ) -> Connection[Company]:
         page = await resolve.children(
-            info, _model(self), first=first, after=after, include_archived=include_archived
+            info, _row(self), first=first, after=after, include_archived=include_archived
         )
         return connection(page)
 
@@ -98,7 +107,7 @@ class Company(Node):
     ) -> Connection[Company]:
         page = await resolve.descendants(
             info,
-            _model(self),
+            _row(self),
             max_depth=max_depth,
             first=first,
             after=after,
@@ -119,16 +128,24 @@ class Company(Node):
 
     @strawberry.field(graphql_type=CompanyCounts)
     def counts(self, info: Info) -> CountValues | Awaitable[CountValues]:
-        company = _model(self)
+        company = _row(self)
         # Fetched with the page when this company came in a list; else batched loads.
-        known: CountValues | None = info.context.prefetched.get((company, "counts"))
-        return known if known is not None else resolve.counts(info, company)
+        if isinstance(company, CompanyRow) and company.counts is not None:
+            return company.counts
+        return resolve.counts(info, company)
+
+
+def _row(obj: object) -> CompanyRead:
+    """Strawberry calls field methods with the root object, a models.Company or a
+    CompanyRow, as `self`."""
+    assert isinstance(obj, (models.Company, CompanyRow))
+    return obj
 
 
 def _model(obj: object) -> models.Company:
-    """Strawberry calls field methods with the root object, a models.Company, as `self`."""
-    assert isinstance(obj, models.Company)
-    return obj
+    """The root as a `models.Company`, for code typed to the model (it only reads it)."""
+    row = _row(obj)
+    return row.as_model() if isinstance(row, CompanyRow) else row
 
 
 @strawberry.type(description="Who pays this company's device charges.")
