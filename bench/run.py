@@ -6,7 +6,7 @@
 
 The API runs as it does in production: `uvicorn server:app`, one process, APP_ENV=production,
 on a loopback port; the baseline (bench/baseline.py) on another. Every request goes through
-HTTP with httpx from this process, sequentially for latencies (W1-W4), 16 at a time for
+HTTP with aiohttp (on uvloop) from this process, sequentially for latencies (W1-W4), 16 at a time for
 credit moves (W5, compared with pgbench's TPC-B on a scratch database), 4 at a time for
 sign-ins (W6). Statement counts and the share of authorization are measured on the same app
 run in-process, where SQLAlchemy's statements can be counted and the authorization
@@ -25,7 +25,7 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
-import httpx
+import uvloop
 
 from bench import seed as seeding
 from bench.fixture import connect, discover
@@ -36,6 +36,7 @@ from bench.load import (
     Served,
     argon2_rate,
     credit_moves,
+    http_client,
     logins,
     measure_latencies,
     pgbench_tpcb,
@@ -101,12 +102,7 @@ async def run(args: argparse.Namespace) -> Results:
     try:
         await server.wait_ready()
         await baseline_server.wait_ready()
-        limits = httpx.Limits(max_connections=CLIENTS + 4, max_keepalive_connections=CLIENTS + 4)
-        timeout = httpx.Timeout(120.0)
-        async with (
-            httpx.AsyncClient(limits=limits, timeout=timeout) as api_http,
-            httpx.AsyncClient(limits=limits, timeout=timeout) as base_http,
-        ):
+        async with http_client(CLIENTS + 4) as api_http, http_client(CLIENTS + 4) as base_http:
             api, baseline = Api(api_http, server.url), Api(base_http, baseline_server.url)
             load_average("latencies", load)
             print("W1-W4 latencies (HTTP) ...", flush=True)
@@ -163,7 +159,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=20.0, help="duration of W5 and W6")
     parser.add_argument("--report", type=Path, default=REPORT, help="where to write the report")
     args = parser.parse_args(argv)
-    results = asyncio.run(run(args))
+    results = uvloop.run(run(args))
     text = render(results, kept_analysis())
     args.report.parent.mkdir(parents=True, exist_ok=True)
     args.report.write_text(text)
