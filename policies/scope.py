@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, literal
+from sqlalchemy import ColumnElement, and_, bindparam, case, literal
 
 from models.company import Company, subtree_upper_bound
 from policies.actor import Actor
@@ -17,7 +17,12 @@ from policies.enforcer import Relation
 
 def in_subtree(path: str, column: Any = Company.path) -> ColumnElement[bool]:
     """Rows whose path lies in the subtree rooted at `path` (the root included)."""
-    return and_(column >= path, column < subtree_upper_bound(path))
+    return in_subtree_between(path, subtree_upper_bound(path), column)
+
+
+def in_subtree_between(path: Any, end: Any, column: Any = Company.path) -> ColumnElement[bool]:
+    """`in_subtree` with the bounds given (values or bound parameters)."""
+    return and_(column >= path, column < end)
 
 
 def visible_to(actor: Actor) -> ColumnElement[bool]:
@@ -33,6 +38,29 @@ def relation_to(actor: Actor) -> ColumnElement[str | None]:
         (visible_to(actor), literal(Relation.DESCENDANT.value)),
         else_=None,
     )
+
+
+# The same relation with the actor as bound parameters, for statements built once and run
+# with `actor_parameters(actor)`: building a statement costs more than running one.
+_ACTOR_COMPANY = bindparam("actor_company_id", type_=Company.id.type)
+RELATION_TO_ACTOR: ColumnElement[str | None] = case(
+    (Company.id == _ACTOR_COMPANY, literal(Relation.SELF.value)),
+    (Company.parent_id == _ACTOR_COMPANY, literal(Relation.CHILD.value)),
+    (
+        in_subtree_between(bindparam("actor_path"), bindparam("actor_path_end")),
+        literal(Relation.DESCENDANT.value),
+    ),
+    else_=None,
+)
+
+
+def actor_parameters(actor: Actor) -> dict[str, object]:
+    """The values of RELATION_TO_ACTOR's parameters."""
+    return {
+        "actor_company_id": actor.company_id,
+        "actor_path": actor.company_path,
+        "actor_path_end": subtree_upper_bound(actor.company_path),
+    }
 
 
 def relation_of(actor: Actor, company: Company) -> Relation | None:

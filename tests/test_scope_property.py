@@ -19,7 +19,7 @@ from models.company import Company
 from models.user import Role
 from policies.actor import Actor
 from policies.enforcer import Relation
-from policies.scope import relation_to, visible_to
+from policies.scope import RELATION_TO_ACTOR, actor_parameters, relation_to, visible_to
 from tests.factories import Factory
 
 MAX_COMPANIES = 25
@@ -105,6 +105,11 @@ async def test_relation_and_scope_match_the_tree(
         async with sessionmaker() as session:
             rows = await session.execute(select(Company.id, relation_to(actor)))
             relations = {company_id: relation for company_id, relation in rows}
+            # (and its prebuilt form, the actor given as parameters)
+            bound = await session.execute(
+                select(Company.id, RELATION_TO_ACTOR), actor_parameters(actor)
+            )
+            bound_relations = {company_id: relation for company_id, relation in bound}
             visible = set(await session.scalars(select(Company.id).where(visible_to(actor))))
         # then both agree with the parent links
         expected = {
@@ -114,6 +119,7 @@ async def test_relation_and_scope_match_the_tree(
             company_id: relation.value if relation else None
             for company_id, relation in expected.items()
         }
+        assert bound_relations == relations
         assert visible == {company_id for company_id, relation in expected.items() if relation}
     finally:
         await _delete(sessionmaker, created)
