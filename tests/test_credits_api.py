@@ -30,12 +30,14 @@ from typing import Any
 
 import pytest
 from sqlalchemy import insert, select, update
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from models.company import Company
 from models.credit import CreditBalance, EntryKind, IdempotencyKey, LedgerEntry
 from models.device import Device
 from models.user import Role, User
 from services import credit, jobs
+from tests.conftest import StatementCounter
 from tests.factories import Factory
 from tests.graphql import (
     GraphQLClient,
@@ -402,6 +404,33 @@ async def test_move_between_a_company_and_its_child_either_way(
     assert sorted((r.company_id, r.amount, r.actor_id) for r in rows) == sorted(
         [(upper.id, -4, user.id), (lower.id, 4, user.id)]
     )
+    assert await problems(sessionmaker) == []
+
+
+async def test_a_move_between_existing_balances_writes_in_one_statement_on_postgresql(
+    world: World, sessionmaker: Maker, engine: AsyncEngine, count_statements: StatementCounter
+) -> None:
+    # given a parent and a child that both have a balance row
+    await world.grant(world.partner, 10)
+    await world.move(world.partner, world.customer, 4)
+    # when credits move back up
+    before = count_statements.count
+    up = await world.move(world.customer, world.partner, 3)
+    # then the balances and the ledger were written by one statement on PostgreSQL (the lock
+    # on the busy parent lasts one statement), step by step on SQLite
+    writes = [
+        statement
+        for statement in count_statements.statements[before:]
+        if "credit_balances" in statement or "ledger_entries" in statement
+    ]
+    if engine.dialect.name == "postgresql":
+        assert len(writes) == 1, writes
+    else:  # the balance rows ensured, two updates, the entries
+        assert len(writes) >= 4, writes
+    # and the answer and the rows are what a step-by-step move gives
+    assert (up["outEntry"]["amount"], up["outEntry"]["balanceAfter"]) == (-3, 1)
+    assert (up["inEntry"]["amount"], up["inEntry"]["balanceAfter"]) == (3, 9)
+    assert await balances(sessionmaker, world.partner, world.customer) == [9, 1]
     assert await problems(sessionmaker) == []
 
 
