@@ -25,6 +25,7 @@ from __future__ import annotations
 import inspect
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from functools import cache
 from operator import attrgetter
 from typing import Any, cast
 
@@ -51,6 +52,7 @@ from graphql.pyutils import AwaitableOrValue, Path, gather_with_cancel
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.schema.schema_converter import GraphQLCoreConverter
 from strawberry.types.field import StrawberryField
+from strawberry.types.info import Info
 
 # graphql-core's coercion of these scalars returns a value of this exact type as it is
 # (an Int only within 32 bits).
@@ -120,16 +122,76 @@ def direct_reader(field_def: GraphQLField, default_resolver: Any) -> tuple[Read,
         return (function if with_self else lambda _row: function()), False
     name = info_parameter.name
     if with_self:
+        if _second_positional(function, name):
+            return function, True  # (self, info): the function itself, no call more
         return (lambda row, info: function(row, **{name: info})), True
     return (lambda _row, info: function(**{name: info})), True
 
 
+def _second_positional(function: Callable[..., Any], name: str) -> bool:
+    """Whether `function(row, info)` passes info as the parameter `name`."""
+    parameters = list(inspect.signature(function).parameters.values())
+    return (
+        len(parameters) == 2
+        and parameters[1].name == name
+        and parameters[1].kind
+        in (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+    )
+
+
+@cache
 def info_free(is_type_of: IsTypeOf | None) -> bool:
     """An `is_type_of` that declares (by its parameter's leading underscore) it ignores info."""
     if is_type_of is None:
         return True
     parameters = list(inspect.signature(is_type_of).parameters)
     return len(parameters) == 2 and parameters[1].startswith("_")
+
+
+class InPlaceInfo(Info[Any, Any]):
+    """The Info of a field called in place. Most such resolvers read only `info.context`;
+    graphql-core's resolve info (the field's path, nodes, types...) is made the first time
+    anything else is asked for, and is then the one the field's completion uses."""
+
+    def __init__(
+        self,
+        executor: Executor,
+        direct: Direct,
+        parent_type: GraphQLObjectType,
+        path: Path | None,
+    ) -> None:  # the dataclass fields: `_field` now, `_raw_info` in __getattr__
+        self._field = direct.field
+        self._executor = executor
+        self._direct = direct
+        self._parent_type = parent_type
+        self._parent_path = path
+
+    @property
+    def context(self) -> Any:
+        return self._executor.context_value
+
+    @property
+    def field_name(self) -> str:
+        return self._direct.field_name
+
+    def __getattr__(self, name: str) -> Any:
+        # Only for what the instance does not have yet: graphql-core's resolve info.
+        if name != "_raw_info":
+            raise AttributeError(name)
+        direct = self._direct
+        raw_info = self._executor.build_resolve_info(
+            direct.field_def,
+            direct.nodes,
+            self._parent_type,
+            Path(self._parent_path, direct.response_name, self._parent_type.name),
+        )
+        self._raw_info = raw_info
+        return raw_info
+
+    def made_raw_info(self) -> GraphQLResolveInfo[Any] | None:
+        """graphql-core's resolve info if the resolver made it, else None."""
+        made: GraphQLResolveInfo[Any] | None = self.__dict__.get("_raw_info")
+        return made
 
 
 class Executor(StrawberryGraphQLCoreExecutionContext):
@@ -145,6 +207,8 @@ class Executor(StrawberryGraphQLCoreExecutionContext):
         self._plannable = not (manager and manager.middlewares)
         config = self.schema._strawberry_schema.config  # type: ignore[attr-defined]
         self._info_class = config.info_class
+        # Strawberry's own Info class (not a subclass the schema configured) may be made lazily.
+        self._in_place_info = config.info_class is Info
         self._default_resolver = config.default_resolver
 
     def plan(self, parent_type: GraphQLObjectType, grouped_field_set: GroupedFieldSet) -> Plan:
@@ -277,13 +341,16 @@ class Executor(StrawberryGraphQLCoreExecutionContext):
                         continue
                     value = self._complete_direct(parent_type, path, direct, value, None, None)
                 results[name] = value
-                if value is not None and is_awaitable(value):
+                # An object completed in place is a dict: only other values may be pending.
+                if value is not None and type(value) is not dict and is_awaitable(value):
                     pending.append(name)
         except Exception:
             # A non-null field failed: the object is null; let started work fail quietly.
             if pending:
                 self.settle_in_background([results[name] for name in pending])
             raise
+        if not plan.rest and not pending:
+            return results
         others: AwaitableOrValue[dict[str, Any]] = {}
         if plan.rest:
             try:
@@ -313,7 +380,16 @@ class Executor(StrawberryGraphQLCoreExecutionContext):
         field_path: Path | None = None
         raw_info: GraphQLResolveInfo[Any] | None = None
         try:
-            if direct.takes_info:
+            if not direct.takes_info:
+                value = direct.read(source)
+            elif self._in_place_info:
+                info = InPlaceInfo(self, direct, parent_type, path)
+                try:
+                    value = direct.read(source, info)
+                finally:
+                    raw_info = info.made_raw_info()
+                    field_path = raw_info.path if raw_info is not None else None
+            else:
                 field_path = Path(path, direct.response_name, parent_type.name)
                 raw_info = self.build_resolve_info(
                     direct.field_def, direct.nodes, parent_type, field_path
@@ -321,8 +397,6 @@ class Executor(StrawberryGraphQLCoreExecutionContext):
                 value = direct.read(
                     source, self._info_class(_raw_info=raw_info, _field=direct.field)
                 )
-            else:
-                value = direct.read(source)
         except Exception as raw_error:
             self._field_error(raw_error, parent_type, path, direct, field_path)
             return None

@@ -23,7 +23,7 @@ import strawberry
 from strawberry.extensions import SchemaExtension
 
 from schema import build_schema
-from schema.execution import Executor
+from schema.execution import Executor, InPlaceInfo
 
 
 class Colour(enum.Enum):
@@ -106,6 +106,40 @@ class Thing(Named):
     @strawberry.field
     def path(self, info: strawberry.Info) -> str:
         return ".".join(str(key) for key in info.path.as_list())
+
+    @strawberry.field
+    def about(self, info: strawberry.Info) -> str:
+        """Everything else an Info tells, besides the context."""
+        selected = [getattr(selection, "name", "?") for selection in info.selected_fields]
+        return (
+            f"{info.field_name} {info.python_name} {selected} {sorted(info.variable_values)}"
+            f" {info.path.typename} {info.operation.name and info.operation.name.value}"
+        )
+
+    @strawberry.field
+    def info_broken(self, info: strawberry.Info) -> str | None:
+        if info.context["base"] >= 0:
+            raise ValueError("broken after reading the context")
+        return None
+
+    @strawberry.field(graphql_type=str)  # type: ignore[untyped-decorator]
+    def later_path(self, info: strawberry.Info) -> Awaitable[str]:
+        async def value() -> str:
+            await asyncio.sleep(0)  # the Info is read after the resolver returned
+            return ".".join(str(key) for key in info.path.as_list())
+
+        return value()
+
+    @strawberry.field
+    def leaves(self, info: strawberry.Info) -> list[Leaf]:
+        row: Any = self
+        info.context.setdefault("infos", []).append(info)
+        return row.children  # type: ignore[no-any-return]
+
+    @strawberry.field
+    def seen(self, info: strawberry.Info) -> int:
+        info.context.setdefault("infos", []).append(info)
+        return int(info.context["base"])
 
     @strawberry.field
     def broken(self) -> str | None:
@@ -207,6 +241,13 @@ DOCUMENTS = {
     "typename": "{ things { __typename name child { __typename id } } }",
     "interfaces": "{ things { named { __typename name ... on Leaf { id count } } } }",
     "info resolvers": "{ things { depth path child { id } } }",
+    "everything an info tells": """
+        query Named($v: Int = 1) { things { about a: about child { id } } }
+    """,
+    "info resolvers returning awaitables and lists": """
+        { things { laterPath leaves { id name } seen } }
+    """,
+    "info resolver fails": "{ things { name infoBroken count } }",
     "arguments": '{ things { shout loud: shout(text: "x") } }',
     "resolver without self": "{ things { constant } }",
     "awaitables": "{ things { later laterLeaf { id name } awaited label } }",
@@ -282,8 +323,34 @@ async def test_same_answer_as_graphql_core(name: str) -> None:
         "wrong list item type",
         "list item field fails",
         "null item of a type without is_type_of",
+        "info resolver fails",
     }:
         assert reference[1], name
+
+
+async def test_info_is_made_when_more_than_the_context_is_read() -> None:
+    """A resolver called in place that reads only the context gets an Info without
+    graphql-core's resolve info; one that reads more gets the resolve info it would have."""
+    context: dict[str, Any] = {"base": 0}
+    result = await PLANNED.execute("{ things { seen leaves { id } } }", context_value=context)
+    assert result.errors is None
+    infos = context["infos"]
+    assert len(infos) == 2 * len(ROWS)
+    assert all(isinstance(info, InPlaceInfo) for info in infos)
+    # both read the context only: no resolve info was made for them
+    assert [info.made_raw_info() for info in infos] == [None] * len(infos)
+    assert result.data is not None
+    assert [len(thing["leaves"]) for thing in result.data["things"]] == [2, 0, 0]
+    # asked afterwards, it is the one graphql-core would have made, path included
+    for index, info in enumerate(infos):
+        name = "leaves" if index % 2 else "seen"
+        assert info.context is context
+        assert info.field_name == name
+        assert info.path.as_list() == ["things", index // 2, name]
+        assert [getattr(field, "name", "?") for field in info.selected_fields] == [name]
+        raw = info.made_raw_info()
+        assert raw is not None
+        assert raw.context is context
 
 
 async def test_the_planned_path_is_taken() -> None:
