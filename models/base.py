@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import DateTime, Enum, MetaData, String, TypeDecorator
 from sqlalchemy.engine import Dialect
@@ -40,6 +42,16 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+    def result_processor(
+        self, dialect: Dialect, coltype: Any
+    ) -> Callable[[Any], datetime | None] | None:
+        if dialect.driver == "asyncpg":
+            # asyncpg decodes every `timestamp with time zone` (the impl, on PostgreSQL) to
+            # a datetime in UTC already, whatever the session's time zone: nothing to do
+            # for each value (a 1,000-row page has 3,000 of them).
+            return None
+        return super().result_processor(dialect, coltype)
 
 
 def binary_string(length: int) -> String:
