@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
+from typing import NamedTuple
 
 from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, text
 from sqlalchemy.orm import Mapped, mapped_column
@@ -56,6 +57,26 @@ class User(TimestampMixin, Base):
             postgresql_where=text("is_active"),
         ),
     )
+
+
+class UserRow(NamedTuple):
+    """A user as a page of other rows shows it (a ledger entry's actor): the columns, read
+    only, without what an ORM object costs to make, and without the secrets (the password
+    hash, and the auth epoch only authentication reads). Every field of the User type
+    reads it as it reads a `User`."""
+
+    id: int
+    company_id: int
+    email: str
+    name: str
+    role: Role
+    is_active: bool
+    last_login_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+
+
+SECRET_COLUMNS = frozenset({"password_hash", "auth_epoch"})
 
 
 class Invitation(Base):

@@ -10,13 +10,15 @@ operations touching the same balances cannot deadlock.
 
 from __future__ import annotations
 
+import enum
 import uuid
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from functools import cache
+from typing import Any, NamedTuple
 
-from sqlalchemy import and_, bindparam, func, join, select, text, update
+from sqlalchemy import Integer, Select, and_, bindparam, func, join, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
@@ -24,10 +26,10 @@ from sqlalchemy.orm import aliased
 from models.base import UTCDateTime, utcnow
 from models.company import Company, ancestor_paths
 from models.credit import CreditBalance, EntryKind, LedgerEntry
-from models.user import User
+from models.user import User, UserRow
 from policies.actor import Actor
 from policies.enforcer import Action
-from policies.scope import in_subtree, relation_of
+from policies.scope import actor_parameters, in_subtree_between, relation_of
 from services import idempotency
 from services.access import authorize_companies, authorize_company, require
 from services.errors import ErrorCode, NotFoundError, ValidationError
@@ -446,10 +448,40 @@ async def get_entry(session: AsyncSession, *, actor: Actor, entry_id: int) -> Le
     return entry
 
 
-@dataclass(frozen=True)
-class EntryPage(Page[LedgerEntry]):
-    # Each entry's actor, when asked for: None for the job and for staff above the viewer.
-    actors: Mapping[int, User | None] = field(default_factory=dict)
+class NotFetched(enum.Enum):
+    """What an entry's `actor` is when its page did not fetch the actors."""
+
+    NOT_FETCHED = "not fetched with the page"
+
+
+NOT_FETCHED = NotFetched.NOT_FETCHED
+
+
+class EntryRow(NamedTuple):
+    """A ledger entry as a page reads it: every column of its row, read-only, without what
+    an ORM object costs to make (see services.company.CompanyRow); and its actor, when the
+    page fetched it: the user, or None for the job and for staff above the viewer.
+
+    Pages hand these out; an entry reached one at a time is a `models.LedgerEntry`. Both
+    answer every read of an entry (`EntryRead`)."""
+
+    id: int
+    company_id: int
+    kind: EntryKind
+    amount: int
+    balance_after: int
+    actor_id: int | None
+    created_at: datetime
+    reason: str
+    reference: str | None
+    device_id: int | None
+    transfer_id: str | None
+    actor: UserRow | NotFetched | None = NOT_FETCHED
+
+
+EntryRead = LedgerEntry | EntryRow
+ENTRY_COLUMNS = EntryRow._fields[:-1]  # the table's columns, in the row's order
+EntryPage = Page[EntryRow]
 
 
 @dataclass(frozen=True)
@@ -459,9 +491,36 @@ class EntryFilter:
     until: datetime | None = None
 
 
-# The company of an entry's actor. One alias for every page: an alias adapts its columns
-# once, on first use (a new one per request cost a third of the page's statement).
-_ACTOR_COMPANY = aliased(Company, name="actor_company")
+@cache
+def _entries_query(
+    *, kinds: bool, since: bool, until: bool, after: bool, with_actors: bool
+) -> Select[Any]:
+    """The statement of a page of this shape, built once; the values are its parameters.
+    With actors: each entry's actor's columns (`UserRow`), joined only when the actor's
+    company is in the viewer's subtree (all null otherwise, and for the job)."""
+    query = select(*(getattr(LedgerEntry, name) for name in ENTRY_COLUMNS)).where(
+        LedgerEntry.company_id == bindparam("company_id")
+    )
+    if kinds:
+        query = query.where(LedgerEntry.kind.in_(bindparam("kinds", expanding=True)))
+    if since:
+        query = query.where(LedgerEntry.created_at >= bindparam("since"))
+    if until:
+        query = query.where(LedgerEntry.created_at < bindparam("until"))
+    if after:
+        query = query.where(LedgerEntry.id < bindparam("after"))
+    query = query.order_by(LedgerEntry.id.desc()).limit(bindparam("limit", type_=Integer))
+    if not with_actors:
+        return query
+    place = aliased(Company, name="actor_company")
+    within = in_subtree_between(bindparam("actor_path"), bindparam("actor_path_end"), place.path)
+    visible_user = join(User, place, and_(place.id == User.company_id, within))
+    return query.add_columns(*(getattr(User, name) for name in UserRow._fields)).outerjoin(
+        visible_user, User.id == LedgerEntry.actor_id
+    )
+
+
+_ACTOR = len(ENTRY_COLUMNS)  # where an entry's actor's columns start in its result row
 
 
 async def list_entries(
@@ -477,30 +536,43 @@ async def list_entries(
     does (the (company_id, id) index serves both). `with_actors` joins each entry's actor
     when the actor's company is in the viewer's subtree (null otherwise), in the same query."""
     await authorize_company(session, actor, Action.CREDIT_READ, company_id, field="companyId")
-    query = select(LedgerEntry).where(LedgerEntry.company_id == company_id)
-    if filters.kinds:
-        query = query.where(LedgerEntry.kind.in_(filters.kinds))
-    if filters.since is not None:
-        query = query.where(LedgerEntry.created_at >= filters.since)
-    if filters.until is not None:
-        query = query.where(LedgerEntry.created_at < filters.until)
     after = cursor_key(request, int)
+    query = _entries_query(
+        kinds=bool(filters.kinds),
+        since=filters.since is not None,
+        until=filters.until is not None,
+        after=after is not None,
+        with_actors=with_actors,
+    )
+    values: dict[str, Any] = {"company_id": company_id, "limit": request.first + 1}
+    if filters.kinds:
+        values["kinds"] = list(filters.kinds)
+    if filters.since is not None:
+        values["since"] = filters.since
+    if filters.until is not None:
+        values["until"] = filters.until
     if after is not None:
-        query = query.where(LedgerEntry.id < after[0])
-    query = query.order_by(LedgerEntry.id.desc()).limit(request.first + 1)
+        values["after"] = after[0]
+    if with_actors:
+        values.update(actor_parameters(actor))
+    result = await session.execute(query, values)
     if not with_actors:
-        rows = list(await session.scalars(query))
-        return EntryPage.from_rows(rows, request, key=lambda entry: (entry.id,))
-    place = _ACTOR_COMPANY
-    visible_user = join(
-        User, place, and_(place.id == User.company_id, in_subtree(actor.company_path, place.path))
-    )
-    result = await session.execute(
-        query.add_columns(User).outerjoin(visible_user, User.id == LedgerEntry.actor_id)
-    )
-    pairs: list[Any] = list(result.all())
-    page = EntryPage.from_rows([entry for entry, _ in pairs], request, key=lambda e: (e.id,))
-    return replace(page, actors={entry.id: user for entry, user in pairs})
+        rows = [EntryRow._make((*row, NOT_FETCHED)) for row in result]
+    else:
+        rows = [
+            EntryRow._make(
+                (
+                    *row[:_ACTOR],
+                    None if row[_ACTOR] is None else UserRow._make(row[_ACTOR:]),
+                )
+            )
+            for row in result
+        ]
+    return Page.from_rows(rows, request, key=_by_id)
+
+
+def _by_id(entry: EntryRow) -> tuple[Any, ...]:
+    return (entry.id,)
 
 
 # --- invariants --------------------------------------------------------------------------

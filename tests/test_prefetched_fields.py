@@ -34,9 +34,11 @@ from sqlalchemy import func, select, update
 
 from models.account import Account, License
 from models.company import Company
+from models.credit import LedgerEntry as LedgerEntryModel
 from models.device import Device
-from models.user import Role, User
+from models.user import SECRET_COLUMNS, Role, User, UserRow
 from services import jobs
+from services.credit import ENTRY_COLUMNS
 from tests.conftest import StatementCounter
 from tests.factories import Factory
 from tests.graphql import GraphQLClient, cid, gid, union
@@ -533,6 +535,62 @@ async def test_a_move_payload_and_its_entries_name_the_actor(world: World) -> No
             "... on LedgerEntry { actor { id name } }",
         )
         assert node["actor"] == admin
+
+
+# A page's entries are EntryRow tuples and their actors UserRow tuples; an entry reached
+# one at a time is a models.LedgerEntry with a models.User actor: all read the same.
+EVERY_ENTRY_FIELD = """
+fragment Entry on LedgerEntry {
+  __typename id kind amount balanceAfter createdAt reason reference transferId
+  company { id name } device { id }
+  actor {
+    __typename id email name role isActive createdAt lastLoginAt company { id name }
+    ... on Node { nodeId: id }
+  }
+  ... on Node { nodeId: id }
+}
+"""
+
+
+@pytest.mark.parametrize("viewer", ["desk", "partner_admin", "admin"])
+async def test_every_entry_field_reads_alike_in_the_page_and_as_a_node(
+    world: World, viewer: str, count_statements: StatementCounter
+) -> None:
+    user: User = getattr(world, viewer)
+    before = len(count_statements.statements)
+    page = await world.query(
+        EVERY_ENTRY_FIELD
+        + "query Page($company: ID!) {"
+        + " ledgerEntries(companyId: $company, first: 100) { edges { node { ...Entry } } } }",
+        user,
+        company=cid(world.customer),
+    )
+    # the page's statement never reads a user's secrets, even for the actors it shows
+    (page_sql,) = [sql for sql in count_statements.statements[before:] if "ledger_entries" in sql]
+    assert "users.name" in page_sql
+    assert "password_hash" not in page_sql
+    assert "auth_epoch" not in page_sql
+    listed = nodes(page.data["ledgerEntries"])
+    ids = [entry["id"] for entry in listed]
+    data = (await world.query(EVERY_ENTRY_FIELD + aliased("node", ids, "...Entry"), user)).data
+    assert listed == [data[f"n{i}"] for i in range(len(ids))]
+    # and the page has what the world put there: a grant, a move, charges with devices
+    assert {entry["kind"] for entry in listed} == {"GRANT", "MOVE_IN", "CHARGE"}
+    assert all(entry["nodeId"] == entry["id"] for entry in listed)
+    charged = [entry for entry in listed if entry["kind"] == "CHARGE"]
+    assert charged
+    assert all(entry["device"] is not None for entry in charged)
+    actors = [entry["actor"] for entry in listed if entry["actor"] is not None]
+    assert actors
+    assert all(actor["nodeId"] == actor["id"] for actor in actors)
+    assert {actor["__typename"] for actor in actors} == {"User"}
+
+
+async def test_entry_rows_have_every_column_and_actor_rows_none_of_the_secrets() -> None:
+    assert set(ENTRY_COLUMNS) == set(LedgerEntryModel.__table__.columns.keys())
+    public = set(User.__table__.columns.keys()) - SECRET_COLUMNS
+    assert set(UserRow._fields) == public
+    assert {"password_hash", "auth_epoch"} <= set(User.__table__.columns.keys())
 
 
 # --- 3. accounts --------------------------------------------------------------------------

@@ -1,4 +1,5 @@
-"""Ledger entries and credit payloads; runtime objects are `models.LedgerEntry` rows."""
+"""Ledger entries and credit payloads. An entry's runtime object is a `models.LedgerEntry`
+(reached one at a time, or in a payload) or a `services.credit.EntryRow` (a page's row)."""
 
 from __future__ import annotations
 
@@ -9,16 +10,18 @@ from typing import Annotated, Any
 import strawberry
 
 from models import credit as models
-from models.user import User as UserRow
+from models.user import User as UserModel
+from models.user import UserRow
 from schema.context import Info
 from schema.enums import EntryKind
 from schema.errors import NotFoundError, ValidationError
+from schema.ids import encode_id
 from schema.loaders import ScopedKey
 from schema.types.common import Node
 from schema.types.company import Company
 from schema.types.device import Device
 from schema.types.user import User
-from services.credit import Transfer
+from services.credit import NOT_FETCHED, EntryRead, EntryRow, Transfer
 
 
 @strawberry.type(description="An immutable ledger entry; a move is two sharing `transferId`.")
@@ -33,7 +36,12 @@ class LedgerEntry(Node):
 
     @classmethod
     def is_type_of(cls, obj: Any, _info: Any) -> bool:
-        return isinstance(obj, (cls, models.LedgerEntry))
+        return isinstance(obj, (cls, models.LedgerEntry, EntryRow))
+
+    @strawberry.field(description="Opaque and global: use it with `node(id:)`.")
+    def id(self) -> strawberry.ID:
+        # Named here, not after the root's class: a page's rows are EntryRow tuples.
+        return strawberry.ID(encode_id("LedgerEntry", _entry(self).id))
 
     @strawberry.field
     async def company(self, info: Info) -> Company:
@@ -46,15 +54,13 @@ class LedgerEntry(Node):
         graphql_type=User | None,
         description="Who did it; null for the charging job and for staff above your tree.",
     )
-    def actor(self, info: Info) -> Awaitable[UserRow | None] | None:
+    def actor(self, info: Info) -> Awaitable[UserModel | None] | UserRow | None:
         entry = _entry(self)
         actor_id = entry.actor_id
         if actor_id is None:
             return None
-        key = (entry, "actor")
-        if key in info.context.prefetched:  # fetched with the page (resolvers/credit.py)
-            user: UserRow | None = info.context.prefetched[key]
-            return user  # type: ignore[return-value]
+        if isinstance(entry, EntryRow) and entry.actor is not NOT_FETCHED:
+            return entry.actor  # fetched with the page, scope decided in its query
         viewer = info.context.require_actor()
         # Null, not an error, for staff above the viewer's tree: decided in the query.
         return info.context.loaders.user_within.load(ScopedKey(viewer.company_path, actor_id))
@@ -67,8 +73,8 @@ class LedgerEntry(Node):
         return await info.context.loaders.device_by_id.load(device_id)  # type: ignore[return-value]
 
 
-def _entry(obj: object) -> models.LedgerEntry:
-    assert isinstance(obj, models.LedgerEntry)
+def _entry(obj: object) -> EntryRead:
+    assert isinstance(obj, (models.LedgerEntry, EntryRow))
     return obj
 
 

@@ -1,4 +1,5 @@
-"""The User type; runtime objects are `models.User` rows."""
+"""The User type. Its runtime objects are `models.User` objects and, for a ledger entry's
+actor that came with the page, `models.user.UserRow` tuples: every field reads either."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from models.company import Company as CompanyModel
 from schema.context import Info
 from schema.enums import Role
 from schema.errors import NotFoundError, ValidationError
+from schema.ids import encode_id
 from schema.types.common import Node
 from schema.types.company import Company
 
@@ -28,7 +30,12 @@ class User(Node):
 
     @classmethod
     def is_type_of(cls, obj: Any, _info: Any) -> bool:
-        return isinstance(obj, (cls, models.User))
+        return isinstance(obj, (cls, models.User, models.UserRow))
+
+    @strawberry.field(description="Opaque and global: use it with `node(id:)`.")
+    def id(self) -> strawberry.ID:
+        # Named here, not after the root's class: an actor of a page is a UserRow tuple.
+        return strawberry.ID(encode_id("User", _model(self).id))
 
     @strawberry.field(graphql_type=Company)
     def company(self, info: Info) -> CompanyModel | Awaitable[CompanyModel | None]:
@@ -40,8 +47,8 @@ class User(Node):
         return info.context.loaders.company_by_id.load(company_id)
 
 
-def _model(obj: object) -> models.User:
-    assert isinstance(obj, models.User)
+def _model(obj: object) -> models.User | models.UserRow:
+    assert isinstance(obj, (models.User, models.UserRow))
     return obj
 
 
