@@ -27,7 +27,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from functools import cache
 from operator import attrgetter
-from typing import Any, cast
+from typing import Any, ClassVar, cast
 
 from graphql import (
     FieldNode,
@@ -228,6 +228,19 @@ class Executor(StrawberryGraphQLCoreExecutionContext):
         self._plans[key] = (grouped_field_set, plan)
         return plan
 
+    # How each field of a schema is called in place, found once per process: keyed by the
+    # identity of the field's definition (unhashable) and of the default resolver, which
+    # the value holds, so neither id is reused; one entry per field of the schemas run.
+    _readers: ClassVar[dict[tuple[int, int], tuple[object, object, tuple[Read, bool] | None]]] = {}
+
+    def _reader(self, field_def: GraphQLField) -> tuple[Read, bool] | None:
+        default = self._default_resolver
+        known = self._readers.get((id(field_def), id(default)))
+        if known is None:
+            known = (field_def, default, direct_reader(field_def, default))
+            self._readers[id(field_def), id(default)] = known
+        return known[2]
+
     def _direct(
         self,
         parent_type: GraphQLObjectType,
@@ -238,7 +251,7 @@ class Executor(StrawberryGraphQLCoreExecutionContext):
         field_def = self.schema.get_field(parent_type, field_name)
         if field_def is None or field_name.startswith("__"):
             return None
-        reader = direct_reader(field_def, self._default_resolver)
+        reader = self._reader(field_def)
         if reader is None:
             return None
         read, takes_info = reader

@@ -21,8 +21,9 @@ from typing import Any
 import pytest
 import strawberry
 from strawberry.extensions import SchemaExtension
+from strawberry.schema.schema_converter import GraphQLCoreConverter
 
-from schema import build_schema
+from schema import build_schema, execution
 from schema.execution import Executor, InPlaceInfo
 
 
@@ -377,6 +378,27 @@ async def test_the_planned_path_is_taken() -> None:
     assert {"Thing.name", "Thing.label", "Thing.depth", "Thing.child", "Leaf.id"} <= planned
     assert "Thing.later" in planned
     assert not {"Thing.shout", "Thing.awaited"} & planned
+
+
+async def test_fields_are_inspected_once_per_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    """How a field is called in place is found on its first execution, not per request."""
+    inspected: list[str] = []
+    original = execution.direct_reader
+
+    def spy(field_def: Any, default_resolver: Any) -> Any:
+        inspected.append(field_def.extensions[GraphQLCoreConverter.DEFINITION_BACKREF].name)
+        return original(field_def, default_resolver)
+
+    monkeypatch.setattr(execution, "direct_reader", spy)
+    schema = strawberry.Schema(query=Query, types=[Leaf], execution_context_class=Executor)
+    document = "{ things { name label depth child { id } } }"
+    first = await schema.execute(document, context_value={"base": 0})
+    assert first.errors is None
+    fields = ["things", "name", "label", "depth", "child", "id"]
+    assert sorted(inspected) == sorted(fields)  # each once
+    again = await schema.execute(document, context_value={"base": 0})
+    assert again.data == first.data
+    assert sorted(inspected) == sorted(fields)  # and not again
 
 
 async def test_field_middleware_disables_planning() -> None:
