@@ -6,9 +6,9 @@
 
 The API runs as it does in production: `uvicorn server:app`, one process, APP_ENV=production,
 on a loopback port; the baseline (bench/baseline.py) on another. Every request goes through
-HTTP with aiohttp (on uvloop) from this process, sequentially for latencies (W1-W4), 16 at a time for
-credit moves (W5, compared with pgbench's TPC-B on a scratch database), 4 at a time for
-sign-ins (W6). Statement counts and the share of authorization are measured on the same app
+HTTP with aiohttp (on uvloop) from this process, sequentially for latencies (W1-W4), 16 at a
+time for credit moves (W5, compared with pgbench's TPC-B on a scratch database), 4 at a time
+for sign-ins (W6). Statement counts and the share of authorization are measured on the same app
 run in-process, where SQLAlchemy's statements can be counted and the authorization
 functions timed. Nothing outside the loopback interface is contacted, every loop is bounded
 in count and time, and the servers started here are stopped here.
