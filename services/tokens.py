@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import enum
 import secrets
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 import jwt
@@ -74,6 +76,25 @@ def encode(
 
 
 def decode(config: TokenConfig, token: str, *, kind: TokenType) -> Claims:
+    """The claims of a token signed with our key, unexpired, of this type; TokenError else.
+
+    A token verified once is remembered (its signature and claims cannot change), so a
+    client's every request does not parse and verify it again; its expiry is checked on
+    every use. Whether its user may still act is the caller's question, asked each time."""
+    claims = _verified(config, token, kind)
+    if claims.expires_at.timestamp() <= _now():
+        raise TokenError("Token expired")
+    return claims
+
+
+def _now() -> float:
+    return time.time()
+
+
+@lru_cache(maxsize=4096)
+def _verified(config: TokenConfig, token: str, kind: TokenType) -> Claims:
+    """The full check: signature, algorithm, issuer, audience, every required claim, expiry
+    and type. Only tokens that pass it are cached (lru_cache keeps no exceptions)."""
     try:
         payload = jwt.decode(
             token,

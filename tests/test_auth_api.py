@@ -318,6 +318,25 @@ async def test_expired_access_token_is_unauthenticated(
     assert_unauthenticated(await me(client, token))
 
 
+async def test_a_token_accepted_before_is_refused_once_it_expires(
+    client: GraphQLClient, factory: Factory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # given an access token that worked (and so is remembered as verified)
+    user = await factory.user(await factory.company())
+    token = factory.token(user)
+    assert (await me(client, token)).data["me"]["id"]
+    expires_at = tokens.decode(
+        token_config(client.settings), token, kind=tokens.TokenType.ACCESS
+    ).expires_at
+    # when its expiry passes
+    monkeypatch.setattr(tokens, "_now", lambda: expires_at.timestamp())
+    # then the same token is unauthenticated
+    assert_unauthenticated(await me(client, token))
+    # and a second before its expiry it still worked
+    monkeypatch.setattr(tokens, "_now", lambda: expires_at.timestamp() - 1)
+    assert (await me(client, token)).data["me"]["id"]
+
+
 async def test_a_hand_built_token_is_accepted_when_everything_is_right(
     client: GraphQLClient, factory: Factory
 ) -> None:
