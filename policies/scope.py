@@ -6,7 +6,7 @@ a list never returns a row the caller may not see, and no tree is walked row by 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import ColumnElement, and_, bindparam, case, literal
 
@@ -63,7 +63,18 @@ def actor_parameters(actor: Actor) -> dict[str, object]:
     }
 
 
-def relation_of(actor: Actor, company: Company) -> Relation | None:
+class TreePlace(Protocol):
+    """What the relation reads of a company: a `models.Company`, or a list's row of one."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def parent_id(self) -> int | None: ...
+    @property
+    def path(self) -> str: ...
+
+
+def relation_of(actor: Actor, company: TreePlace) -> Relation | None:
     """The same relation for a row already loaded (by a scoped query or a loader)."""
     if company.id == actor.company_id:
         return Relation.SELF

@@ -1,4 +1,6 @@
-"""Accounts, licenses and applications; runtime objects are the model rows."""
+"""Accounts, licenses and applications; runtime objects are the model rows, and for an
+account, also `models.account.AccountRow` tuples (a device's account that came with its
+page): every field of Account reads either."""
 
 from __future__ import annotations
 
@@ -22,6 +24,7 @@ from schema.enums import (
     Sector,
 )
 from schema.errors import NotFoundError, ValidationError
+from schema.ids import encode_id
 from schema.types.common import Node, company_of
 from schema.types.company import Company
 from services import account as service
@@ -63,11 +66,16 @@ class Account(Node):
 
     @classmethod
     def is_type_of(cls, obj: Any, _info: Any) -> bool:
-        return isinstance(obj, (cls, models.Account))
+        return isinstance(obj, (cls, models.Account, models.AccountRow))
+
+    @strawberry.field(description="Opaque and global: use it with `node(id:)`.")
+    def id(self) -> strawberry.ID:
+        # Named here, not after the root's class: a device's account may be an AccountRow.
+        return strawberry.ID(encode_id("Account", _account(self).id))
 
     @strawberry.field
     def status(self) -> AccountStatus:  # type: ignore[valid-type]
-        return service.status_of(_account(self), utcnow())
+        return service.status_of(_model(self), utcnow())
 
     # Sync fields: a page of accounts brings these along (resolvers/account.py), so a row
     # costs no awaitable; an account reached otherwise falls back to batched loads.
@@ -155,14 +163,22 @@ class Application(Node):
         return found  # type: ignore[return-value]
 
 
-async def _datapoints_left(info: Info, account: models.Account) -> int:
+async def _datapoints_left(info: Info, account: models.AccountRead) -> int:
     used = await info.context.loaders.datapoints_used_by_account_id.load(account.id)
     return account.datapoints - used
 
 
-def _account(obj: object) -> models.Account:
-    assert isinstance(obj, models.Account)
+def _account(obj: object) -> models.AccountRead:
+    """Strawberry calls field methods with the root object, a models.Account or an
+    AccountRow, as `self`."""
+    assert isinstance(obj, (models.Account, models.AccountRow))
     return obj
+
+
+def _model(obj: object) -> models.Account:
+    """The root as a `models.Account`, for code typed to the model (it only reads it)."""
+    account = _account(obj)
+    return account.as_model() if isinstance(account, models.AccountRow) else account
 
 
 def _application(obj: object) -> models.Application:
