@@ -11,7 +11,6 @@ from schema.inputs import DeviceRegisterInput, DeviceRenameInput, DeviceUnregist
 from schema.selection import selected_below
 from services import device as service
 from services.errors import NotFoundError
-from services.pagination import Page
 
 
 async def device(info: Info, id: str) -> Device | None:
@@ -33,7 +32,7 @@ async def devices(
     account_id: str | None,
     first: int,
     after: str | None,
-) -> Page[Device]:
+) -> service.DevicePage:
     actor = info.context.require_actor()
     request = page_request(info, first, after)
     company = (
@@ -43,9 +42,9 @@ async def devices(
         decode_id(account_id, "Account", field="accountId") if account_id is not None else None
     )
     node = selected_below(info.selected_fields, info.field_name, "edges", "node") or set()
-    with_related = bool(node & {"company", "account"})
     async with reading(info) as session:
-        page = await service.list_devices(
+        # Each row brings its company and account along when they are asked for.
+        return await service.list_devices(
             session,
             actor=actor,
             company_id=company,
@@ -53,14 +52,8 @@ async def devices(
                 include_descendants=include_descendants, status=status, account_id=account
             ),
             request=request,
-            with_related=with_related,
+            with_related=bool(node & {"company", "account"}),
         )
-    if with_related:  # brought along by the page's query: no further loads per row
-        prefetched = info.context.prefetched
-        for device in page.items:
-            prefetched[device, "company"] = page.companies[device.id]
-            prefetched[device, "account"] = page.accounts[device.id]
-    return page
 
 
 async def register(info: Info, data: DeviceRegisterInput) -> Device:

@@ -8,29 +8,33 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from functools import cache
+from typing import TYPE_CHECKING, Any, NamedTuple
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import Integer, Select, bindparam, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models.account import Account, AccountState, BillingUnit, License
+from models.account import Account, AccountRow, AccountState, BillingUnit, License
 from models.base import utcnow
-from models.company import Company
+from models.company import Company, subtree_upper_bound
 from models.credit import EntryKind
 from models.device import Device, DeviceStatus
 from policies.actor import Actor
 from policies.enforcer import Action
-from policies.scope import in_subtree
+from policies.scope import in_subtree_between
 from services import credit, idempotency
 from services.access import authorize_company, require, row_in_scope
-from services.credit import InsufficientCreditsError
+from services.credit import NOT_FETCHED, InsufficientCreditsError, NotFetched
 from services.errors import ConflictError, ErrorCode, NotFoundError, ValidationError
 from services.pagination import Page, PageRequest, cursor_key
 from services.validation import clean_name
+
+if TYPE_CHECKING:
+    from services.company import CompanyRow
 
 MAX_DATAPOINTS = 100_000
 _SERIAL = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:/-]{0,99}$")
@@ -240,12 +244,73 @@ class DeviceFilter:
     account_id: int | None = None
 
 
-@dataclass(frozen=True)
-class DevicePage(Page[Device]):
-    """A page of devices with, when asked for, each one's company and account."""
+class DeviceRow(NamedTuple):
+    """A device as a page reads it: every column of its row, read-only, without what an
+    ORM object costs to make (see services.company.CompanyRow); and, when the page fetched
+    them, its company (a `CompanyRow`) and its account (an `AccountRow`, or None).
 
-    companies: Mapping[int, Company] = field(default_factory=dict)
-    accounts: Mapping[int, Account | None] = field(default_factory=dict)
+    Pages hand these out; a device reached one at a time is a `models.Device`. Both answer
+    every read of a device (`DeviceRead`); nothing writes through a row."""
+
+    id: int
+    serial_number: str
+    name: str
+    model: str
+    datapoints: int
+    company_id: int
+    account_id: int | None
+    status: DeviceStatus
+    registered_at: datetime
+    paid_until: datetime
+    unregistered_at: datetime | None
+    registered_by_id: int | None
+    forfeited_days: int | None
+    created_at: datetime
+    updated_at: datetime
+    company: CompanyRow | NotFetched = NOT_FETCHED
+    account: AccountRow | NotFetched | None = NOT_FETCHED
+
+
+DeviceRead = Device | DeviceRow
+DEVICE_COLUMNS: tuple[str, ...] = DeviceRow._fields[:-2]  # the table's columns, in the row's order
+DevicePage = Page[DeviceRow]
+# Where a device's company's and account's columns are in a page's result row: after its
+# own, the company's; the account's last.
+_COMPANY, _ACCOUNT = len(DEVICE_COLUMNS), -len(AccountRow._fields)
+
+
+@cache
+def _devices_query(
+    *, descendants: bool, status: bool, account: bool, after: bool, with_related: bool
+) -> Select[Any]:
+    """The statement of a page of this shape, built once; the values are its parameters.
+    The scope is the authorized company's subtree (or the company alone), in the query.
+    With related: each device's company's columns (`CompanyRow`) and its account's
+    (`AccountRow`; all null for a device without one)."""
+    from services.company import COMPANY_COLUMNS  # not at the top: it imports this module
+
+    query = select(*(getattr(Device, name) for name in DEVICE_COLUMNS)).join(
+        Company, Company.id == Device.company_id
+    )
+    if descendants:
+        query = query.where(in_subtree_between(bindparam("path"), bindparam("path_end")))
+    else:
+        query = query.where(Device.company_id == bindparam("company_id"))
+    if status:
+        query = query.where(Device.status == bindparam("status"))
+    else:
+        query = query.where(Device.unregistered_at.is_(None))
+    if account:
+        query = query.where(Device.account_id == bindparam("account_id"))
+    if after:
+        query = query.where(Device.id > bindparam("after"))
+    query = query.order_by(Device.id).limit(bindparam("limit", type_=Integer))
+    if not with_related:
+        return query
+    return query.add_columns(
+        *(getattr(Company, name) for name in COMPANY_COLUMNS),
+        *(getattr(Account, name) for name in AccountRow._fields),
+    ).outerjoin(Account, Account.id == Device.account_id)
 
 
 async def list_devices(
@@ -260,35 +325,51 @@ async def list_devices(
     """Devices of a company's subtree (default: the actor's), registered ones unless the
     status filter asks for UNREGISTERED (the registration history); with each one's
     company and account fetched by the same query when `with_related`."""
+    from services.company import CompanyRow  # not at the top: it imports this module
+
     company = await authorize_company(
         session, actor, Action.DEVICE_READ, company_id or actor.company_id, field="companyId"
     )
-    query = select(Device).join(Company, Company.id == Device.company_id)
-    if filters.include_descendants:
-        query = query.where(in_subtree(company.path))
-    else:
-        query = query.where(Device.company_id == company.id)
-    if filters.status is not None:
-        query = query.where(Device.status == filters.status)
-    else:
-        query = query.where(Device.unregistered_at.is_(None))
-    if filters.account_id is not None:
-        query = query.where(Device.account_id == filters.account_id)
     after = cursor_key(request, int)
-    if after is not None:
-        query = query.where(Device.id > after[0])
-    query = query.order_by(Device.id).limit(request.first + 1)
-    if not with_related:
-        rows = list(await session.scalars(query))
-        return DevicePage.from_rows(rows, request, key=lambda device: (device.id,))
-    query = query.add_columns(Company, Account).outerjoin(Account, Account.id == Device.account_id)
-    triples: list[Any] = list((await session.execute(query)).all())
-    page = DevicePage.from_rows([row[0] for row in triples], request, key=lambda d: (d.id,))
-    return replace(
-        page,
-        companies={row[0].id: row[1] for row in triples},
-        accounts={row[0].id: row[2] for row in triples},
+    query = _devices_query(
+        descendants=filters.include_descendants,
+        status=filters.status is not None,
+        account=filters.account_id is not None,
+        after=after is not None,
+        with_related=with_related,
     )
+    values: dict[str, Any] = {"limit": request.first + 1}
+    if filters.include_descendants:
+        values["path"] = company.path
+        values["path_end"] = subtree_upper_bound(company.path)
+    else:
+        values["company_id"] = company.id
+    if filters.status is not None:
+        values["status"] = filters.status
+    if filters.account_id is not None:
+        values["account_id"] = filters.account_id
+    if after is not None:
+        values["after"] = after[0]
+    result = await session.execute(query, values)
+    if not with_related:
+        rows = [DeviceRow._make((*row, NOT_FETCHED, NOT_FETCHED)) for row in result]
+    else:
+        n, a = _COMPANY, _ACCOUNT
+        rows = [
+            DeviceRow._make(
+                (
+                    *row[:n],
+                    CompanyRow._make((*row[n:a], None)),
+                    None if row[a] is None else AccountRow._make(row[a:]),
+                )
+            )
+            for row in result
+        ]
+    return Page.from_rows(rows, request, key=_by_id)
+
+
+def _by_id(device: DeviceRow) -> tuple[Any, ...]:
+    return (device.id,)
 
 
 async def devices_by_ids(session: AsyncSession, ids: Sequence[int]) -> dict[int, Device]:

@@ -30,19 +30,22 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select, update
+from sqlalchemy import func, inspect, select, update
 
-from models.account import Account, License
+from models.account import Account, AccountRow, License
 from models.company import Company
 from models.credit import LedgerEntry as LedgerEntryModel
-from models.device import Device
+from models.device import Device, DeviceStatus
 from models.user import SECRET_COLUMNS, Role, User, UserRow
 from services import jobs
-from services.credit import ENTRY_COLUMNS
+from services.company import COMPANY_COLUMNS, CompanyRow
+from services.credit import ENTRY_COLUMNS, NOT_FETCHED
+from services.device import DEVICE_COLUMNS, DeviceFilter, DeviceRow, list_devices
+from services.pagination import PageRequest
 from tests.conftest import StatementCounter
 from tests.factories import Factory
 from tests.graphql import GraphQLClient, cid, gid, union
-from tests.helpers import Maker, account_request, get_row, ledger, license_ids
+from tests.helpers import Maker, account_request, actor_of, get_row, ledger, license_ids
 from tests.worlds import ApiWorld, standard_tree
 
 RESULTS = {
@@ -53,6 +56,7 @@ RESULTS = {
     "deviceRegister": union("DevicePayload { device { id } }"),
     "deviceUnregister": union("DevicePayload { device { id } }"),
     "accountRequest": union("ApplicationPayload { application { id account { id } } }"),
+    "accountExtensionRequest": union("ApplicationPayload { application { id } }"),
     "applicationApprove": union("ApplicationPayload { application { status } }"),
     "companyRename": union("CompanyPayload { company { name } }"),
     "profileUpdate": union("UserPayload { user { name company { name } } }"),
@@ -726,6 +730,159 @@ async def test_nothing_fetched_for_one_viewer_reaches_another(world: World) -> N
         expected_actor = await expected_actors(world, user)
         listed, as_nodes = await ledger_both_ways(world, user)
         assert listed == as_nodes == expected_actor
+
+
+# A page's devices are DeviceRow tuples with their company as a CompanyRow and their
+# account as an AccountRow; a device reached one at a time is a models.Device whose company
+# and account come from loaders as models: every field must read the same from both.
+DEVICE_COMPANY = """
+  __typename id name countryCode useParentCredits archivedAt createdAt updatedAt depth
+  parent { id name } ancestors { id } children { edges { node { id } } }
+  counts { children users devices descendants }
+  ... on Node { nodeId: id }
+"""
+CREDITS = "creditBalance creditPayer { levelsUp company { id } }"  # not for a USER
+EVERY_DEVICE_FIELD = """
+fragment Device on Device {
+  __typename id serialNumber name model datapoints status registeredAt paidUntil
+  unregisteredAt forfeitedDays
+  company { %(company)s }
+  account {
+    __typename id name customerName datapoints meters pods realtimeMeters rtcLines
+    smsCredits periodMonths sector paymentMethod cardType emailDomain comment startsAt
+    expiresAt createdAt status license { id name } company { id name }
+    datapointsUsed datapointsLeft pendingApplication { id kind }
+    ... on Node { nodeId: id }
+  }
+  ... on Node { nodeId: id }
+}
+"""
+DEVICE_PAGES = """
+{
+  devices { edges { node { ...Device } } }
+  retired: devices(status: UNREGISTERED) { edges { node { ...Device } } }
+}
+"""
+
+
+@pytest.mark.parametrize("viewer", ["desk", "partner_admin", "admin", "viewer"])
+async def test_every_device_field_reads_alike_in_the_page_and_as_a_node(
+    world: World, viewer: str
+) -> None:
+    user: User = getattr(world, viewer)
+    may_read_accounts = user.role is not Role.USER
+    # given an extension of the customer's account under review (the desk may see it)
+    filed = await world.ok(
+        "accountExtensionRequest", {"accountId": world.starter, "datapoints": 10}, world.root
+    )
+    company = DEVICE_COMPANY + (CREDITS if may_read_accounts else "")
+    fragment = EVERY_DEVICE_FIELD % {"company": company}
+    # when the viewer lists its devices, registered and not, and reads each as a node
+    data = (await world.query(fragment + DEVICE_PAGES, user)).data
+    listed = nodes(data["devices"]) + nodes(data["retired"])
+    ids = [device["id"] for device in listed]
+    one = (await world.query(fragment + aliased("node", ids, "...Device"), user)).data
+    # then every field of every device is the same both ways
+    assert listed == [one[f"n{i}"] for i in range(len(ids))]
+    # and the values are the rows' own: the viewer's devices, each with its company, and
+    # the account only for a viewer who may read accounts
+    names = {"bound", "retired", "loose", "sited"}
+    if viewer in ("desk", "partner_admin"):
+        names.add("next door")  # the neighbour's, outside the customer's subtree
+    assert {device["id"] for device in listed} == {world.devices[name] for name in names}
+    by_id = {device["id"]: device for device in listed}
+    bound, sited = by_id[world.devices["bound"]], by_id[world.devices["sited"]]
+    assert (bound["__typename"], bound["nodeId"], bound["name"]) == ("Device", bound["id"], "bound")
+    assert (bound["status"], bound["datapoints"], bound["unregisteredAt"]) == ("ACTIVE", 15, None)
+    retired = by_id[world.devices["retired"]]
+    assert retired["status"] == "UNREGISTERED"
+    assert retired["unregisteredAt"] is not None
+    assert retired["forfeitedDays"] is not None
+    assert bound["company"]["__typename"] == "Company"
+    assert bound["company"]["id"] == bound["company"]["nodeId"] == cid(world.customer)
+    assert sited["company"]["parent"] == {"id": cid(world.customer), "name": "Customer"}
+    assert sited["company"]["counts"]["devices"] == 1
+    assert sited["account"] is by_id[world.devices["loose"]]["account"] is None
+    if not may_read_accounts:
+        assert all(device["account"] is None for device in listed)
+        return
+    account = bound["account"]
+    assert (account["__typename"], account["id"], account["nodeId"]) == (
+        "Account",
+        world.starter,
+        world.starter,
+    )
+    assert (account["name"], account["status"], account["license"]["name"]) == (
+        "Starter",
+        "ACTIVE",
+        "Starter DP",
+    )
+    assert (account["datapointsUsed"], account["datapointsLeft"]) == (15, 85)
+    assert account["company"] == {"id": cid(world.customer), "name": "Customer"}
+    # reading applications is the desk's business, not the partner's or customer's admins'
+    pending = {"id": filed["application"]["id"], "kind": "EXTENSION"}
+    assert account["pendingApplication"] == (pending if viewer == "desk" else None)
+    assert retired["account"] == account
+
+
+async def test_device_pages_read_rows_with_every_column(world: World, sessionmaker: Maker) -> None:
+    # a page's devices, companies and accounts are tuples with exactly the table's columns
+    assert set(DEVICE_COLUMNS) == set(Device.__table__.columns.keys())
+    assert set(COMPANY_COLUMNS) == set(Company.__table__.columns.keys())
+    assert set(AccountRow._fields) == set(Account.__table__.columns.keys())
+    async with sessionmaker() as session:
+        actor = actor_of(world.partner_admin, world.partner)
+        request = PageRequest(first=100)
+        pages = {
+            (status, related): await list_devices(
+                session,
+                actor=actor,
+                company_id=None,
+                filters=DeviceFilter(status=status),
+                request=request,
+                with_related=related,
+            )
+            for status in (None, DeviceStatus.UNREGISTERED)
+            for related in (False, True)
+        }
+        models = {device.id: device for device in await session.scalars(select(Device))}
+        companies = {c.id: c for c in await session.scalars(select(Company))}
+        accounts = {a.id: a for a in await session.scalars(select(Account))}
+
+    def columns(row: Any, names: tuple[str, ...]) -> dict[str, Any]:
+        return {name: getattr(row, name) for name in names}
+
+    # each row reads what the model reads; its company and account those of its own
+    for (status, related), page in pages.items():
+        expected = {
+            d.id
+            for d in models.values()
+            if (d.status == status if status else not d.unregistered_at)
+        }
+        assert [row.id for row in page.items] == sorted(expected)
+        for row in page.items:
+            assert isinstance(row, DeviceRow)
+            assert columns(row, DEVICE_COLUMNS) == columns(models[row.id], DEVICE_COLUMNS)
+            if not related:
+                assert row.company is row.account is NOT_FETCHED
+                continue
+            assert isinstance(row.company, CompanyRow)
+            assert row.company.counts is None
+            assert columns(row.company, COMPANY_COLUMNS) == columns(
+                companies[row.company_id], COMPANY_COLUMNS
+            )
+            if row.account_id is None:
+                assert row.account is None
+                continue
+            assert isinstance(row.account, AccountRow)
+            assert row.account == AccountRow(
+                **columns(accounts[row.account_id], AccountRow._fields)
+            )
+            copy = row.account.as_model()
+            assert columns(copy, AccountRow._fields) == row.account._asdict()
+            assert inspect(copy).transient  # in no session: nothing is written through it
+    registered = pages[None, True].items
+    assert {row.account_id is None for row in registered} == {True, False}
 
 
 # --- 5. the signed-in user and company ----------------------------------------------------

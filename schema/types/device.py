@@ -1,4 +1,6 @@
-"""The Device type; runtime objects are `models.Device` rows."""
+"""The Device type. Its runtime objects are `models.Device` objects (a device reached one
+at a time: `node(id:)`, payloads, a ledger entry's device) and `services.device.DeviceRow`
+tuples (the rows of a page): every field reads either."""
 
 from __future__ import annotations
 
@@ -9,16 +11,19 @@ import strawberry
 
 from models import device as models
 from models.account import Account as AccountModel
-from models.company import Company as CompanyModel
 from policies.enforcer import Action
 from policies.scope import relation_of
 from schema.context import Info
 from schema.enums import DeviceStatus
 from schema.errors import ConflictError, NotFoundError, ValidationError
+from schema.ids import encode_id
 from schema.types.account import Account
 from schema.types.common import Node, company_of
 from schema.types.company import Company
 from services.access import can
+from services.company import CompanyRead
+from services.credit import NOT_FETCHED
+from services.device import DeviceRead, DeviceRow
 
 
 @strawberry.type(description="A device registered into a company (or, unregistered, history).")
@@ -37,13 +42,21 @@ class Device(Node):
 
     @classmethod
     def is_type_of(cls, obj: Any, _info: Any) -> bool:
-        return isinstance(obj, (cls, models.Device))
+        return isinstance(obj, (cls, models.Device, DeviceRow))
 
-    # Sync fields: a page of devices brings these along (resolvers/device.py), so a row
-    # costs no awaitable; a device reached otherwise falls back to batched loads.
+    @strawberry.field(description="Opaque and global: use it with `node(id:)`.")
+    def id(self) -> strawberry.ID:
+        # Named here, not after the root's class: a page's rows are DeviceRow tuples.
+        return strawberry.ID(encode_id("Device", _device(self).id))
+
+    # Sync fields: a page's rows bring these along (services.device.list_devices), so a
+    # row costs no awaitable; a device reached otherwise falls back to batched loads.
     @strawberry.field(graphql_type=Company)
     def company(self, info: Info) -> Any:
-        return company_of(info, _device(self))
+        device = _device(self)
+        if isinstance(device, DeviceRow) and device.company is not NOT_FETCHED:
+            return device.company
+        return company_of(info, device)
 
     @strawberry.field(
         graphql_type=Account | None,
@@ -53,22 +66,21 @@ class Device(Node):
         device = _device(self)
         if device.account_id is None:
             return None
-        company = info.context.prefetched.get((device, "company"))
-        if company is None or (device, "account") not in info.context.prefetched:
-            return _account(info, device)
-        return (
-            info.context.prefetched[device, "account"] if _may_read_account(info, company) else None
-        )
+        if isinstance(device, DeviceRow) and device.account is not NOT_FETCHED:
+            # Fetched with the page, and its company with it: decided on that company.
+            assert device.company is not NOT_FETCHED
+            return device.account if _may_read_account(info, device.company) else None
+        return _account(info, device)
 
 
-def _may_read_account(info: Info, company: CompanyModel) -> bool:
+def _may_read_account(info: Info, company: CompanyRead) -> bool:
     """Accounts are ADVANCED_USER business: a USER sees the device, not its account."""
     actor = info.context.require_actor()
     relation = relation_of(actor, company)
     return relation is not None and can(actor, Action.ACCOUNT_READ, relation)
 
 
-async def _account(info: Info, device: models.Device) -> AccountModel | None:
+async def _account(info: Info, device: DeviceRead) -> AccountModel | None:
     assert device.account_id is not None
     company = await info.context.loaders.company_by_id.load(device.company_id)
     if company is None or not _may_read_account(info, company):
@@ -76,8 +88,10 @@ async def _account(info: Info, device: models.Device) -> AccountModel | None:
     return await info.context.loaders.account_by_id.load(device.account_id)
 
 
-def _device(obj: object) -> models.Device:
-    assert isinstance(obj, models.Device)
+def _device(obj: object) -> DeviceRead:
+    """Strawberry calls field methods with the root object, a models.Device or a
+    DeviceRow, as `self`."""
+    assert isinstance(obj, (models.Device, DeviceRow))
     return obj
 
 
