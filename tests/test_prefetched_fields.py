@@ -1,8 +1,9 @@
 """Fields a list fetches with its page, and the same fields reached one row at a time.
 
 A page of companies, ledger entries, accounts or devices brings what its rows' nested
-fields need in its own query (`info.context.prefetched`); a row reached otherwise
-(`company(id:)`, `node(id:)`, `me`, a payload, a relation) loads them through DataLoaders.
+fields need in its own query (on its row tuples; for accounts, `info.context.prefetched`);
+a row reached otherwise (`company(id:)`, `node(id:)`, `me`, a payload, a relation) loads
+them through DataLoaders.
 Each test asks both ways, through the API, and checks both answers against what the rules
 say about the world below, computed here from its rows; the scope rules (an actor above
 the viewer's tree, a device's account for a USER) must hold on both paths, for each viewer.
