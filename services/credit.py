@@ -449,7 +449,8 @@ async def get_entry(session: AsyncSession, *, actor: Actor, entry_id: int) -> Le
 
 
 class NotFetched(enum.Enum):
-    """What an entry's `actor` is when its page did not fetch the actors."""
+    """What a page row's related row is when its page did not fetch it: an entry's `actor`,
+    a device's `company` and `account` (services/device.py)."""
 
     NOT_FETCHED = "not fetched with the page"
 

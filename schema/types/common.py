@@ -17,8 +17,9 @@ T = TypeVar("T")
 class Node:
     @strawberry.field(description="Opaque and global: use it with `node(id:)`.")
     def id(self) -> strawberry.ID:
-        # The root is a model row (models.Account, models.Device, ...), named like its type;
-        # types whose lists hand out row tuples (Company, User, LedgerEntry) name themselves.
+        # The root is a model row (models.Invitation, ...), named like its type; types whose
+        # lists hand out row tuples (Company, User, LedgerEntry, Device, Account) name
+        # themselves.
         row: Any = self
         return strawberry.ID(encode_id(type(row).__name__, row.id))
 
