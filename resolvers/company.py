@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from models.company import Company
+from models.company import Company, CompanyCounts, CompanyRead
 from resolvers.session import reading, transaction
 from schema.context import Info
 from schema.ids import decode_id
@@ -15,7 +15,7 @@ from schema.inputs import (
 from schema.loaders import AncestorsKey
 from schema.selection import selected_below
 from services import company as service
-from services.company import CompanyPage, CompanyRead
+from services.company import CompanyPage
 from services.errors import BadInputError, NotFoundError
 from services.pagination import PageRequest
 
@@ -35,7 +35,7 @@ def counts_wanted(info: Info) -> service.WithCounts | None:
     return service.WithCounts.ALL if "descendants" in wanted else service.WithCounts.BASIC
 
 
-async def counts(info: Info, company: CompanyRead) -> service.CompanyCounts:
+async def counts(info: Info, company: CompanyRead) -> CompanyCounts:
     """The counts of a company that did not come with them: batched with its siblings."""
     wanted = selected_below(info.selected_fields, info.field_name) or set()
     key = service.CountsKey(company.id, descendants="descendants" in wanted)

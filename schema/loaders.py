@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from strawberry.dataloader import DataLoader
 
 from models.account import Account, Application, License
-from models.company import Company
+from models.company import Company, CompanyCounts
 from models.device import Device
 from models.user import User
 from services import account as account_service
@@ -19,7 +19,7 @@ from services import company as company_service
 from services import credit as credit_service
 from services import device as device_service
 from services import user as user_service
-from services.company import CompanyCounts, CountsKey
+from services.company import CountsKey
 
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")

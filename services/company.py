@@ -6,7 +6,6 @@ import enum
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from functools import cache
 from typing import Any, NamedTuple
 
@@ -15,7 +14,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from models.base import utcnow
-from models.company import Company, ancestor_paths, path_segment
+from models.company import (
+    COMPANY_COLUMNS,
+    Company,
+    CompanyCounts,
+    CompanyRead,
+    CompanyRow,
+    ancestor_paths,
+    path_segment,
+)
 from models.device import Device
 from models.user import User
 from policies.actor import Actor
@@ -40,14 +47,6 @@ class CompanyFilter:
     include_archived: bool = False
 
 
-class CompanyCounts(NamedTuple):
-    company_id: int
-    children: int
-    users: int
-    devices: int
-    descendants: int | None  # None when not asked for: it is the costly one
-
-
 class WithCounts(enum.Enum):
     """Which counts a list fetches along with its rows (each an index lookup per row)."""
 
@@ -55,34 +54,6 @@ class WithCounts(enum.Enum):
     ALL = "and descendants"
 
 
-class CompanyRow(NamedTuple):
-    """A company as a list reads it: every column of its row, read-only, without what an
-    ORM object costs to make (identity map, change tracking: a third of a 1,000-row page),
-    and the counts its page fetched along (None when the page's query did not ask).
-
-    Lists hand these out; a company reached one at a time is a `models.Company`. Both
-    answer every read of a company (`CompanyRead`); nothing writes through a row."""
-
-    id: int
-    parent_id: int | None
-    path: str
-    depth: int
-    name: str
-    country_code: str
-    use_parent_credits: bool
-    archived_at: datetime | None
-    created_at: datetime
-    updated_at: datetime
-    counts: CompanyCounts | None = None
-
-    def as_model(self) -> Company:
-        """A detached `models.Company` with the same columns, for code typed to the model
-        that only reads it. Never added to a session."""
-        return Company(**{name: getattr(self, name) for name in COMPANY_COLUMNS})
-
-
-CompanyRead = Company | CompanyRow
-COMPANY_COLUMNS = CompanyRow._fields[:-1]  # the table's columns, in the row's order
 _ROW_COLUMNS = tuple(getattr(Company, name) for name in COMPANY_COLUMNS)
 _ID, _COUNTS = 0, len(COMPANY_COLUMNS)  # positions in a page's result rows
 

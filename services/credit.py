@@ -460,7 +460,7 @@ NOT_FETCHED = NotFetched.NOT_FETCHED
 
 class EntryRow(NamedTuple):
     """A ledger entry as a page reads it: every column of its row, read-only, without what
-    an ORM object costs to make (see services.company.CompanyRow); and its actor, when the
+    an ORM object costs to make (see models.company.CompanyRow); and its actor, when the
     page fetched it: the user, or None for the job and for staff above the viewer.
 
     Pages hand these out; an entry reached one at a time is a `models.LedgerEntry`. Both

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import Any, NamedTuple
 
 from sqlalchemy import Integer, Select, bindparam, func, or_, select
 from sqlalchemy.exc import IntegrityError
@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.account import Account, AccountRow, AccountState, BillingUnit, License
 from models.base import utcnow
-from models.company import Company, subtree_upper_bound
+from models.company import COMPANY_COLUMNS, Company, CompanyRow, subtree_upper_bound
 from models.credit import EntryKind
 from models.device import Device, DeviceStatus
 from policies.actor import Actor
@@ -32,9 +32,6 @@ from services.credit import NOT_FETCHED, InsufficientCreditsError, NotFetched
 from services.errors import ConflictError, ErrorCode, NotFoundError, ValidationError
 from services.pagination import Page, PageRequest, cursor_key
 from services.validation import clean_name
-
-if TYPE_CHECKING:
-    from services.company import CompanyRow
 
 MAX_DATAPOINTS = 100_000
 _SERIAL = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:/-]{0,99}$")
@@ -246,7 +243,7 @@ class DeviceFilter:
 
 class DeviceRow(NamedTuple):
     """A device as a page reads it: every column of its row, read-only, without what an
-    ORM object costs to make (see services.company.CompanyRow); and, when the page fetched
+    ORM object costs to make (see models.company.CompanyRow); and, when the page fetched
     them, its company (a `CompanyRow`) and its account (an `AccountRow`, or None).
 
     Pages hand these out; a device reached one at a time is a `models.Device`. Both answer
@@ -287,7 +284,6 @@ def _devices_query(
     The scope is the authorized company's subtree (or the company alone), in the query.
     With related: each device's company's columns (`CompanyRow`) and its account's
     (`AccountRow`; all null for a device without one)."""
-    from services.company import COMPANY_COLUMNS  # not at the top: it imports this module
 
     query = select(*(getattr(Device, name) for name in DEVICE_COLUMNS)).join(
         Company, Company.id == Device.company_id
@@ -325,7 +321,6 @@ async def list_devices(
     """Devices of a company's subtree (default: the actor's), registered ones unless the
     status filter asks for UNREGISTERED (the registration history); with each one's
     company and account fetched by the same query when `with_related`."""
-    from services.company import CompanyRow  # not at the top: it imports this module
 
     company = await authorize_company(
         session, actor, Action.DEVICE_READ, company_id or actor.company_id, field="companyId"

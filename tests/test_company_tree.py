@@ -27,8 +27,12 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from config import Settings
 from models.company import (
+    COMPANY_COLUMNS,
     PATH_SEGMENT,
     Company,
+    CompanyCounts,
+    CompanyRead,
+    CompanyRow,
     ancestor_paths,
     depth_of,
     path_segment,
@@ -96,7 +100,7 @@ def actor_of(
     return build
 
 
-def names(companies: Sequence[service.CompanyRead]) -> list[str]:
+def names(companies: Sequence[CompanyRead]) -> list[str]:
     return [company.name for company in companies]
 
 
@@ -105,7 +109,7 @@ def selects(counter: StatementCounter) -> list[str]:
     return [s for s in counter.statements if not s.lstrip().upper().startswith("BEGIN")]
 
 
-def assert_depth_first(companies: Sequence[service.CompanyRead]) -> None:
+def assert_depth_first(companies: Sequence[CompanyRead]) -> None:
     """Each company comes right after its parent or after a finished sibling subtree:
     walking the list with a stack of open ancestors never has to look back further."""
     open_ancestors: list[int] = []
@@ -312,7 +316,7 @@ async def test_list_rows_read_every_column_as_the_model_does(
     tree: Tree, actor_of: ActorOf, session: AsyncSession
 ) -> None:
     # a list's rows are CompanyRow tuples with exactly the table's columns (and counts)
-    assert set(service.COMPANY_COLUMNS) == set(Company.__table__.columns.keys())
+    assert set(COMPANY_COLUMNS) == set(Company.__table__.columns.keys())
     actor = await actor_of(tree.root)
     page = await service.company_tree(
         session, actor=actor, request=ALL, counts=service.WithCounts.ALL
@@ -320,8 +324,8 @@ async def test_list_rows_read_every_column_as_the_model_does(
     models = {company.id: company for company in await session.scalars(select(Company))}
     assert len(page.items) == len(models)
 
-    def columns(company: service.CompanyRead) -> dict[str, object]:
-        return {name: getattr(company, name) for name in service.COMPANY_COLUMNS}
+    def columns(company: CompanyRead) -> dict[str, object]:
+        return {name: getattr(company, name) for name in COMPANY_COLUMNS}
 
     for row in page.items:
         # each reads what the model reads, and so does its detached model copy
@@ -333,7 +337,7 @@ async def test_list_rows_read_every_column_as_the_model_does(
         assert row.counts is not None
         assert row.counts.company_id == row.id
     by_name = {row.name: row for row in page.items}
-    assert by_name["Partner A"].counts == service.CompanyCounts(tree.a.id, 2, 0, 0, 4)
+    assert by_name["Partner A"].counts == CompanyCounts(tree.a.id, 2, 0, 0, 4)
     # without counts asked, a row has none
     bare = await service.company_tree(session, actor=actor, request=ALL)
     assert [row.counts for row in bare.items] == [None] * len(models)
@@ -506,9 +510,9 @@ async def wide_tree(factory: Factory) -> list[Company]:
 
 async def walk(
     fetch: Callable[[PageRequest], Awaitable[service.CompanyPage]], size: int
-) -> tuple[list[service.CompanyRow], int]:
+) -> tuple[list[CompanyRow], int]:
     """Every page of a list, `size` at a time, following end cursors; and the page count."""
-    items: list[service.CompanyRow] = []
+    items: list[CompanyRow] = []
     after: str | None = None
     pages = 0
     while True:

@@ -34,12 +34,11 @@ import pytest
 from sqlalchemy import func, inspect, select, update
 
 from models.account import Account, AccountRow, License
-from models.company import Company
+from models.company import COMPANY_COLUMNS, Company, CompanyRow
 from models.credit import LedgerEntry as LedgerEntryModel
 from models.device import Device, DeviceStatus
 from models.user import SECRET_COLUMNS, Role, User, UserRow
 from services import jobs
-from services.company import COMPANY_COLUMNS, CompanyRow
 from services.credit import ENTRY_COLUMNS, NOT_FETCHED
 from services.device import DEVICE_COLUMNS, DeviceFilter, DeviceRow, list_devices
 from services.pagination import PageRequest

@@ -1,5 +1,5 @@
 """The Company type. Its runtime objects are `models.Company` objects (a company reached
-one at a time) and `services.company.CompanyRow` tuples (the rows of a list): no copy per
+one at a time) and `models.company.CompanyRow` tuples (the rows of a list): no copy per
 row, and every field reads either."""
 
 from __future__ import annotations
@@ -11,21 +11,21 @@ from typing import Annotated, Any
 import strawberry
 
 from models import company as models
+from models.company import CompanyCounts as CountValues
+from models.company import CompanyRead, CompanyRow
 from resolvers import company as resolve
 from resolvers import credit as credit_resolvers
 from schema.context import Info
 from schema.errors import ArchiveBlockedError, NotFoundError, ValidationError
 from schema.ids import encode_id
 from schema.types.common import Connection, Node, connection
-from services.company import CompanyCounts as CountValues
-from services.company import CompanyRead, CompanyRow
 
 DEFAULT_PAGE = 50
 
 
 @strawberry.type(description="How many of each hang below a company.")
 class CompanyCounts:
-    """Its runtime objects are `services.company.CompanyCounts` values: a list of companies
+    """Its runtime objects are `models.company.CompanyCounts` values: a list of companies
     fetches them for the whole page at once (resolvers/company.py), so these fields are
     plain attributes, not one awaited load per row and field."""
 

@@ -11,6 +11,7 @@ import strawberry
 
 from models import device as models
 from models.account import Account as AccountModel
+from models.company import CompanyRead
 from policies.enforcer import Action
 from policies.scope import relation_of
 from schema.context import Info
@@ -21,7 +22,6 @@ from schema.types.account import Account
 from schema.types.common import Node, company_of
 from schema.types.company import Company
 from services.access import can
-from services.company import CompanyRead
 from services.credit import NOT_FETCHED
 from services.device import DeviceRead, DeviceRow
 
