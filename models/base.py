@@ -78,3 +78,13 @@ class TimestampMixin:
     updated_at: Mapped[datetime] = mapped_column(
         UTCDateTime(), default=utcnow, onupdate=utcnow, nullable=False
     )
+
+
+class NotFetched(enum.Enum):
+    """What a page row's related row is when its page did not fetch it: an entry's `actor`,
+    a device's `company` and `account` (models/device.py)."""
+
+    NOT_FETCHED = "not fetched with the page"
+
+
+NOT_FETCHED = NotFetched.NOT_FETCHED

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import (
     JSON,
@@ -17,7 +17,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from models.base import Base, UTCDateTime, str_enum, utcnow
+from models.base import NOT_FETCHED, Base, NotFetched, UTCDateTime, str_enum, utcnow
+from models.user import UserRow
 
 
 class EntryKind(enum.StrEnum):
@@ -96,3 +97,29 @@ class IdempotencyKey(Base):
         UniqueConstraint("user_id", "key"),
         Index("ix_idempotency_keys_created_at", "created_at"),
     )
+
+
+class EntryRow(NamedTuple):
+    """A ledger entry as a page reads it: every column of its row, read-only, without what
+    an ORM object costs to make (see models.company.CompanyRow); and its actor, when the
+    page fetched it: the user, or None for the job and for staff above the viewer.
+
+    Pages hand these out; an entry reached one at a time is a `models.LedgerEntry`. Both
+    answer every read of an entry (`EntryRead`)."""
+
+    id: int
+    company_id: int
+    kind: EntryKind
+    amount: int
+    balance_after: int
+    actor_id: int | None
+    created_at: datetime
+    reason: str
+    reference: str | None
+    device_id: int | None
+    transfer_id: str | None
+    actor: UserRow | NotFetched | None = NOT_FETCHED
+
+
+EntryRead = LedgerEntry | EntryRow
+ENTRY_COLUMNS = EntryRow._fields[:-1]  # the table's columns, in the row's order

@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
+from typing import NamedTuple
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from models.base import Base, TimestampMixin, UTCDateTime, str_enum, utcnow
+from models.account import AccountRow
+from models.base import NOT_FETCHED, Base, NotFetched, TimestampMixin, UTCDateTime, str_enum, utcnow
+from models.company import CompanyRow
 
 
 class DeviceStatus(enum.StrEnum):
@@ -64,3 +67,34 @@ class Device(TimestampMixin, Base):
         Index("ix_devices_status_paid_until", "status", "paid_until"),
         CheckConstraint("datapoints >= 0", name="datapoints_non_negative"),
     )
+
+
+class DeviceRow(NamedTuple):
+    """A device as a page reads it: every column of its row, read-only, without what an
+    ORM object costs to make (see models.company.CompanyRow); and, when the page fetched
+    them, its company (a `CompanyRow`) and its account (an `AccountRow`, or None).
+
+    Pages hand these out; a device reached one at a time is a `models.Device`. Both answer
+    every read of a device (`DeviceRead`); nothing writes through a row."""
+
+    id: int
+    serial_number: str
+    name: str
+    model: str
+    datapoints: int
+    company_id: int
+    account_id: int | None
+    status: DeviceStatus
+    registered_at: datetime
+    paid_until: datetime
+    unregistered_at: datetime | None
+    registered_by_id: int | None
+    forfeited_days: int | None
+    created_at: datetime
+    updated_at: datetime
+    company: CompanyRow | NotFetched = NOT_FETCHED
+    account: AccountRow | NotFetched | None = NOT_FETCHED
+
+
+DeviceRead = Device | DeviceRow
+DEVICE_COLUMNS: tuple[str, ...] = DeviceRow._fields[:-2]  # the table's columns, in the row's order

@@ -10,22 +10,21 @@ operations touching the same balances cannot deadlock.
 
 from __future__ import annotations
 
-import enum
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
-from typing import Any, NamedTuple
+from typing import Any
 
 from sqlalchemy import Integer, Select, and_, bindparam, func, join, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from models.base import UTCDateTime, utcnow
+from models.base import NOT_FETCHED, UTCDateTime, utcnow
 from models.company import Company, ancestor_paths
-from models.credit import CreditBalance, EntryKind, LedgerEntry
+from models.credit import ENTRY_COLUMNS, CreditBalance, EntryKind, EntryRow, LedgerEntry
 from models.user import User, UserRow
 from policies.actor import Actor
 from policies.enforcer import Action
@@ -448,40 +447,6 @@ async def get_entry(session: AsyncSession, *, actor: Actor, entry_id: int) -> Le
     return entry
 
 
-class NotFetched(enum.Enum):
-    """What a page row's related row is when its page did not fetch it: an entry's `actor`,
-    a device's `company` and `account` (services/device.py)."""
-
-    NOT_FETCHED = "not fetched with the page"
-
-
-NOT_FETCHED = NotFetched.NOT_FETCHED
-
-
-class EntryRow(NamedTuple):
-    """A ledger entry as a page reads it: every column of its row, read-only, without what
-    an ORM object costs to make (see models.company.CompanyRow); and its actor, when the
-    page fetched it: the user, or None for the job and for staff above the viewer.
-
-    Pages hand these out; an entry reached one at a time is a `models.LedgerEntry`. Both
-    answer every read of an entry (`EntryRead`)."""
-
-    id: int
-    company_id: int
-    kind: EntryKind
-    amount: int
-    balance_after: int
-    actor_id: int | None
-    created_at: datetime
-    reason: str
-    reference: str | None
-    device_id: int | None
-    transfer_id: str | None
-    actor: UserRow | NotFetched | None = NOT_FETCHED
-
-
-EntryRead = LedgerEntry | EntryRow
-ENTRY_COLUMNS = EntryRow._fields[:-1]  # the table's columns, in the row's order
 EntryPage = Page[EntryRow]
 
 

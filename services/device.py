@@ -12,23 +12,23 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
-from typing import Any, NamedTuple
+from typing import Any
 
 from sqlalchemy import Integer, Select, bindparam, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.account import Account, AccountRow, AccountState, BillingUnit, License
-from models.base import utcnow
+from models.base import NOT_FETCHED, utcnow
 from models.company import COMPANY_COLUMNS, Company, CompanyRow, subtree_upper_bound
 from models.credit import EntryKind
-from models.device import Device, DeviceStatus
+from models.device import DEVICE_COLUMNS, Device, DeviceRow, DeviceStatus
 from policies.actor import Actor
 from policies.enforcer import Action
 from policies.scope import in_subtree_between
 from services import credit, idempotency
 from services.access import authorize_company, require, row_in_scope
-from services.credit import NOT_FETCHED, InsufficientCreditsError, NotFetched
+from services.credit import InsufficientCreditsError
 from services.errors import ConflictError, ErrorCode, NotFoundError, ValidationError
 from services.pagination import Page, PageRequest, cursor_key
 from services.validation import clean_name
@@ -241,35 +241,6 @@ class DeviceFilter:
     account_id: int | None = None
 
 
-class DeviceRow(NamedTuple):
-    """A device as a page reads it: every column of its row, read-only, without what an
-    ORM object costs to make (see models.company.CompanyRow); and, when the page fetched
-    them, its company (a `CompanyRow`) and its account (an `AccountRow`, or None).
-
-    Pages hand these out; a device reached one at a time is a `models.Device`. Both answer
-    every read of a device (`DeviceRead`); nothing writes through a row."""
-
-    id: int
-    serial_number: str
-    name: str
-    model: str
-    datapoints: int
-    company_id: int
-    account_id: int | None
-    status: DeviceStatus
-    registered_at: datetime
-    paid_until: datetime
-    unregistered_at: datetime | None
-    registered_by_id: int | None
-    forfeited_days: int | None
-    created_at: datetime
-    updated_at: datetime
-    company: CompanyRow | NotFetched = NOT_FETCHED
-    account: AccountRow | NotFetched | None = NOT_FETCHED
-
-
-DeviceRead = Device | DeviceRow
-DEVICE_COLUMNS: tuple[str, ...] = DeviceRow._fields[:-2]  # the table's columns, in the row's order
 DevicePage = Page[DeviceRow]
 # Where a device's company's and account's columns are in a page's result row: after its
 # own, the company's; the account's last.

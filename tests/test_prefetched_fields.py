@@ -34,13 +34,14 @@ import pytest
 from sqlalchemy import func, inspect, select, update
 
 from models.account import Account, AccountRow, License
+from models.base import NOT_FETCHED
 from models.company import COMPANY_COLUMNS, Company, CompanyRow
+from models.credit import ENTRY_COLUMNS
 from models.credit import LedgerEntry as LedgerEntryModel
-from models.device import Device, DeviceStatus
+from models.device import DEVICE_COLUMNS, Device, DeviceRow, DeviceStatus
 from models.user import SECRET_COLUMNS, Role, User, UserRow
 from services import jobs
-from services.credit import ENTRY_COLUMNS, NOT_FETCHED
-from services.device import DEVICE_COLUMNS, DeviceFilter, DeviceRow, list_devices
+from services.device import DeviceFilter, list_devices
 from services.pagination import PageRequest
 from tests.conftest import StatementCounter
 from tests.factories import Factory

@@ -1,5 +1,5 @@
 """Ledger entries and credit payloads. An entry's runtime object is a `models.LedgerEntry`
-(reached one at a time, or in a payload) or a `services.credit.EntryRow` (a page's row)."""
+(reached one at a time, or in a payload) or a `models.credit.EntryRow` (a page's row)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,8 @@ from typing import Annotated, Any
 import strawberry
 
 from models import credit as models
+from models.base import NOT_FETCHED
+from models.credit import EntryRead, EntryRow
 from models.user import User as UserModel
 from models.user import UserRow
 from schema.context import Info
@@ -21,7 +23,7 @@ from schema.types.common import Node
 from schema.types.company import Company
 from schema.types.device import Device
 from schema.types.user import User
-from services.credit import NOT_FETCHED, EntryRead, EntryRow, Transfer
+from services.credit import Transfer
 
 
 @strawberry.type(description="An immutable ledger entry; a move is two sharing `transferId`.")

@@ -1,5 +1,5 @@
 """The Device type. Its runtime objects are `models.Device` objects (a device reached one
-at a time: `node(id:)`, payloads, a ledger entry's device) and `services.device.DeviceRow`
+at a time: `node(id:)`, payloads, a ledger entry's device) and `models.device.DeviceRow`
 tuples (the rows of a page): every field reads either."""
 
 from __future__ import annotations
@@ -11,7 +11,9 @@ import strawberry
 
 from models import device as models
 from models.account import Account as AccountModel
+from models.base import NOT_FETCHED
 from models.company import CompanyRead
+from models.device import DeviceRead, DeviceRow
 from policies.enforcer import Action
 from policies.scope import relation_of
 from schema.context import Info
@@ -22,8 +24,6 @@ from schema.types.account import Account
 from schema.types.common import Node, company_of
 from schema.types.company import Company
 from services.access import can
-from services.credit import NOT_FETCHED
-from services.device import DeviceRead, DeviceRow
 
 
 @strawberry.type(description="A device registered into a company (or, unregistered, history).")
