@@ -24,7 +24,6 @@ from schema.enums import (
     Sector,
 )
 from schema.errors import NotFoundError, ValidationError
-from schema.ids import encode_id
 from schema.types.common import Node, company_of
 from schema.types.company import Company
 from services import account as service
@@ -67,11 +66,6 @@ class Account(Node):
     @classmethod
     def is_type_of(cls, obj: Any, _info: Any) -> bool:
         return isinstance(obj, (cls, models.Account, models.AccountRow))
-
-    @strawberry.field(description="Opaque and global: use it with `node(id:)`.")
-    def id(self) -> strawberry.ID:
-        # Named here, not after the root's class: a device's account may be an AccountRow.
-        return strawberry.ID(encode_id("Account", _account(self).id))
 
     @strawberry.field
     def status(self) -> AccountStatus:  # type: ignore[valid-type]

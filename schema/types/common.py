@@ -6,6 +6,11 @@ from typing import Any, Generic, Protocol, TypeVar
 
 import strawberry
 
+from models.account import Account, AccountRow
+from models.company import Company, CompanyRow
+from models.credit import EntryRow, LedgerEntry
+from models.device import Device, DeviceRow
+from models.user import User, UserRow
 from schema.context import Info
 from schema.ids import encode_id
 from services.pagination import Page, encode_cursor
@@ -17,11 +22,20 @@ T = TypeVar("T")
 class Node:
     @strawberry.field(description="Opaque and global: use it with `node(id:)`.")
     def id(self) -> strawberry.ID:
-        # The root is a model row (models.Invitation, ...), named like its type; types whose
-        # lists hand out row tuples (Company, User, LedgerEntry, Device, Account) name
-        # themselves.
+        # Named after the root's model: the root itself, or the model a page's row is of.
         row: Any = self
-        return strawberry.ID(encode_id(type(row).__name__, row.id))
+        model = _MODEL_OF.get(type(row), type(row))
+        return strawberry.ID(encode_id(model.__name__, row.id))
+
+
+# The row tuples pages hand out, and the models they are rows of.
+_MODEL_OF: dict[type, type] = {
+    CompanyRow: Company,
+    UserRow: User,
+    AccountRow: Account,
+    DeviceRow: Device,
+    EntryRow: LedgerEntry,
+}
 
 
 @strawberry.type

@@ -17,7 +17,6 @@ from resolvers import company as resolve
 from resolvers import credit as credit_resolvers
 from schema.context import Info
 from schema.errors import ArchiveBlockedError, NotFoundError, ValidationError
-from schema.ids import encode_id
 from schema.types.common import Connection, Node, connection
 
 DEFAULT_PAGE = 50
@@ -63,11 +62,6 @@ class Company(Node):
     @classmethod
     def is_type_of(cls, obj: Any, _info: Any) -> bool:
         return isinstance(obj, (cls, models.Company, CompanyRow))
-
-    @strawberry.field(description="Opaque and global: use it with `node(id:)`.")
-    def id(self) -> strawberry.ID:
-        # Named here, not after the root's class: a list's rows are CompanyRow tuples.
-        return strawberry.ID(encode_id("Company", _row(self).id))
 
     @strawberry.field(description="Levels below the caller's own company (which is 0).")
     def depth(self, info: Info) -> int:

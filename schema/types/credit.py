@@ -17,7 +17,6 @@ from models.user import UserRow
 from schema.context import Info
 from schema.enums import EntryKind
 from schema.errors import NotFoundError, ValidationError
-from schema.ids import encode_id
 from schema.loaders import ScopedKey
 from schema.types.common import Node
 from schema.types.company import Company
@@ -39,11 +38,6 @@ class LedgerEntry(Node):
     @classmethod
     def is_type_of(cls, obj: Any, _info: Any) -> bool:
         return isinstance(obj, (cls, models.LedgerEntry, EntryRow))
-
-    @strawberry.field(description="Opaque and global: use it with `node(id:)`.")
-    def id(self) -> strawberry.ID:
-        # Named here, not after the root's class: a page's rows are EntryRow tuples.
-        return strawberry.ID(encode_id("LedgerEntry", _entry(self).id))
 
     @strawberry.field
     async def company(self, info: Info) -> Company:

@@ -19,7 +19,6 @@ from policies.scope import relation_of
 from schema.context import Info
 from schema.enums import DeviceStatus
 from schema.errors import ConflictError, NotFoundError, ValidationError
-from schema.ids import encode_id
 from schema.types.account import Account
 from schema.types.common import Node, company_of
 from schema.types.company import Company
@@ -43,11 +42,6 @@ class Device(Node):
     @classmethod
     def is_type_of(cls, obj: Any, _info: Any) -> bool:
         return isinstance(obj, (cls, models.Device, DeviceRow))
-
-    @strawberry.field(description="Opaque and global: use it with `node(id:)`.")
-    def id(self) -> strawberry.ID:
-        # Named here, not after the root's class: a page's rows are DeviceRow tuples.
-        return strawberry.ID(encode_id("Device", _device(self).id))
 
     # Sync fields: a page's rows bring these along (services.device.list_devices), so a
     # row costs no awaitable; a device reached otherwise falls back to batched loads.

@@ -14,7 +14,6 @@ from models.company import Company as CompanyModel
 from schema.context import Info
 from schema.enums import Role
 from schema.errors import NotFoundError, ValidationError
-from schema.ids import encode_id
 from schema.types.common import Node
 from schema.types.company import Company
 
@@ -31,11 +30,6 @@ class User(Node):
     @classmethod
     def is_type_of(cls, obj: Any, _info: Any) -> bool:
         return isinstance(obj, (cls, models.User, models.UserRow))
-
-    @strawberry.field(description="Opaque and global: use it with `node(id:)`.")
-    def id(self) -> strawberry.ID:
-        # Named here, not after the root's class: an actor of a page is a UserRow tuple.
-        return strawberry.ID(encode_id("User", _model(self).id))
 
     @strawberry.field(graphql_type=Company)
     def company(self, info: Info) -> CompanyModel | Awaitable[CompanyModel | None]:
