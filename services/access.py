@@ -53,7 +53,7 @@ async def company_in_scope(
     if company_id == actor.company_id and actor.company is not None and not (lock or share):
         # One's own company was loaded with the actor on this request: no second query.
         return await session.merge(actor.company, load=False), Relation.SELF
-    query = _company_query("update" if lock else "share" if share else None)
+    query = _company_query(lock=lock, share=share and not lock)
     row = (await session.execute(query, {"id": company_id, **actor_parameters(actor)})).first()
     if row is None or row.relation is None:
         return None
@@ -61,16 +61,14 @@ async def company_in_scope(
 
 
 @cache
-def _company_query(locking: str | None) -> Select[Company, str | None]:
+def _company_query(*, lock: bool, share: bool) -> Select[Company, str | None]:
     query = select(Company, RELATION_TO_ACTOR.label("relation")).where(
         Company.id == bindparam("id")
     )
-    if locking is None:
+    if not (lock or share):
         return query
     # A locking read answers the row as it is now, also when the session holds it already.
-    return query.with_for_update(of=Company, read=locking == "share").execution_options(
-        populate_existing=True
-    )
+    return query.with_for_update(of=Company, read=share).execution_options(populate_existing=True)
 
 
 # A model with `id` and `company_id` columns: users, devices, accounts...
