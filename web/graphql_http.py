@@ -27,7 +27,7 @@ from config import Settings
 from schema import AppSchema
 from schema.context import Context
 from schema.extensions import INTERNAL_MESSAGE, public_error
-from services import auth
+from services import auth, origin
 from services.errors import UnauthenticatedError
 from services.tokens import TokenConfig
 
@@ -176,7 +176,8 @@ class GraphQLEndpoint:
         # Errors of the transport itself still answer in the negotiated media type.
         error_media_type = media_type or JSON
         try:
-            response = await self._handle(request, request_id, media_type)
+            with origin.bound(_origin_of(request, request_id)):
+                response = await self._handle(request, request_id, media_type)
         except RequestError as exc:
             response = _errors_response(
                 exc.status,
@@ -323,6 +324,16 @@ class GraphQLEndpoint:
         # the body whatever the status); the newer media type reports request errors as 400.
         status = 400 if request_error and media_type == GRAPHQL_RESPONSE else 200
         return _json_response(body, status, media_type)
+
+
+def _origin_of(request: Request, request_id: str) -> origin.Origin:
+    user_agent = request.headers.get("user-agent")
+    return origin.Origin(
+        request_id=request_id,
+        client_address=request.client.host if request.client else None,
+        # Bounded: it is stored with audit entries and written to logs.
+        user_agent=user_agent[:512] if user_agent else None,
+    )
 
 
 def _format(error: GraphQLError) -> dict[str, Any]:
