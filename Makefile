@@ -3,10 +3,11 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cksum < requirements.lock | cut -d' ' -f1)
-AUDIT  := tests/http_audit
+# Node test tools, each a folder with its own package.json and package-lock.json.
+NPM_DIRS := tests/http_audit
 TYPED  := config.py cli.py server.py models policies services schema resolvers web migrations tests bench
 
-.PHONY: install run test lint typecheck pytest schema lock audit-deps clean bench
+.PHONY: install run test lint typecheck pytest schema lock npm-deps clean bench
 
 $(STAMP): requirements.lock
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is required (set PYTHON=python3.11)")'
@@ -23,7 +24,7 @@ run: install
 	$(BIN)/python cli.py run
 
 ## The whole suite on SQLite and PostgreSQL, plus ruff and mypy --strict
-test: install audit-deps lint typecheck pytest
+test: install npm-deps lint typecheck pytest
 
 lint: install
 	$(BIN)/ruff check .
@@ -35,12 +36,15 @@ typecheck: install
 pytest: install
 	$(BIN)/pytest
 
-# The GraphQL-over-HTTP audit suite runs on Node; without npm its test skips (fails in CI).
-audit-deps:
-	@if command -v npm >/dev/null 2>&1 && [ -f $(AUDIT)/package-lock.json ]; then \
-		[ $(AUDIT)/node_modules/.package-lock.json -nt $(AUDIT)/package-lock.json ] || \
-		npm ci --prefix $(AUDIT) --no-audit --no-fund --loglevel=error; \
-	else echo "npm not found: the GraphQL-over-HTTP audit test will be skipped"; fi
+# The Node test tools (the GraphQL-over-HTTP audit, ...), installed from their lock files;
+# without npm their tests skip (and fail in CI).
+npm-deps:
+	@if command -v npm >/dev/null 2>&1; then \
+		for dir in $(NPM_DIRS); do \
+			[ $$dir/node_modules/.package-lock.json -nt $$dir/package-lock.json ] || \
+			npm ci --prefix $$dir --no-audit --no-fund --loglevel=error || exit 1; \
+		done; \
+	else echo "npm not found: the tests that drive Node clients will be skipped"; fi
 
 ## Seed PostgreSQL with a full-size platform and benchmark the API against a raw baseline
 ## (writes docs/benchmarks.md; BENCH_DATABASE_URL names the database, dropped first)
@@ -58,4 +62,4 @@ lock: install
 		--generate-hashes -o requirements.lock
 
 clean:
-	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis $(AUDIT)/node_modules
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis $(addsuffix /node_modules,$(NPM_DIRS))
