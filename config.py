@@ -68,7 +68,14 @@ class Settings:
     max_body_bytes: int = 1_000_000
     max_query_depth: int = 12
     max_aliases: int = 30
-    max_tokens: int = 5_000
+    max_tokens: int = 2_000
+    max_fields: int = 500  # field selections, fragments expanded (schema/cost.py)
+    max_repeated_fields: int = 10  # selections of one response name in one selection set
+    cost_budget: int = 50_000  # signed-in requests; the cost model is in schema/cost.py
+    # Without a token only sign-in and introspection answer: 1,000 in production (where the
+    # schema is not for strangers), enough for GraphiQL's introspection query elsewhere.
+    anonymous_cost_budget: int = 20_000
+    report_cost: bool = False  # `extensions.cost` on every answer, not only when asked
     max_page_size: int = 100
     max_tree_page_size: int = 5_000
     graphiql: bool = True
@@ -127,7 +134,14 @@ class Settings:
             max_body_bytes=_int(env, "MAX_BODY_BYTES", 1_000_000),
             max_query_depth=_int(env, "MAX_QUERY_DEPTH", 12),
             max_aliases=_int(env, "MAX_ALIASES", 30),
-            max_tokens=_int(env, "MAX_TOKENS", 5_000),
+            max_tokens=_int(env, "MAX_TOKENS", 2_000),
+            max_fields=_int(env, "MAX_FIELDS", 500),
+            max_repeated_fields=_int(env, "MAX_REPEATED_FIELDS", 10),
+            cost_budget=_int(env, "COST_BUDGET", 50_000),
+            anonymous_cost_budget=_int(
+                env, "ANONYMOUS_COST_BUDGET", 1_000 if environment == "production" else 20_000
+            ),
+            report_cost=env.get("REPORT_COST", "false") == "true",
             max_page_size=_int(env, "MAX_PAGE_SIZE", 100),
             max_tree_page_size=_int(env, "MAX_TREE_PAGE_SIZE", 5_000),
             graphiql=env.get("GRAPHIQL", "true" if environment != "production" else "false")

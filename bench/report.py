@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.fixture import PAGE, Fixture
+from bench.hostile import ATTACKERS, Refusal, UnderAttack
 from bench.inprocess import AUTHORIZATION, LARGE, SMALL, Share, StatementCount
 from bench.load import CLIENTS, LOGIN_CLIENTS, Latency, Throughput, ms
 
@@ -81,6 +82,8 @@ class Results:
     shares: list[Share]
     memory: dict[str, int]
     baseline_memory: dict[str, int]
+    refusals: list[Refusal]
+    attack: UnderAttack
     load: list[str]  # the load average (1, 5, 15 min) at each phase: others' work shows here
     finished: str = field(default_factory=lambda: datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"))
 
@@ -127,6 +130,29 @@ def table(results: Results) -> list[str]:
         f"{ms(login.latency.p99)} | {rate:.1f} argon2 verifications/s (one thread) | | "
         f"{login.per_second / rate:.2f}x | reported: {parameters} | | | |"
     )
+    return lines
+
+
+def hostile_table(results: Results) -> list[str]:
+    lines = [
+        "| hostile document | server CPU per refusal | target | |",
+        "|---|---:|---|---|",
+    ]
+    for refusal in results.refusals:
+        lines.append(
+            f"| {refusal.document} | {refusal.cpu * 1000:.2f} ms | < 10 ms | "
+            f"{verdict(refusal.cpu < 0.010)} |"
+        )
+    attack = results.attack
+    lines += [
+        "",
+        "| W1 subtree, one client | p99 alone | p99 while "
+        f"{ATTACKERS} clients send hostile documents | ratio | target | |",
+        "|---|---:|---:|---:|---|---|",
+        f"| {len(attack.attacked.seconds)} requests ({attack.hostile_sent:,} hostile meanwhile) | "
+        f"{ms(attack.alone.p99)} | {ms(attack.attacked.p99)} | {attack.ratio:.2f}x | ≤ 2x | "
+        f"{verdict(attack.ratio <= 2)} |",
+    ]
     return lines
 
 
@@ -203,6 +229,16 @@ def render(results: Results, analysis: str) -> str:
         "|---|---|---|---|",
         f"| baseline process | peak RSS {results.baseline_memory.get('VmHWM', 0) / 1024:.0f} MiB"
         " | | |",
+        "",
+        "### Hostile documents",
+        "",
+        "bench/hostile.py: each document sent 100 times in a row as the partner's SUPERADMIN; "
+        "the server process's CPU time (from /proc) over those requests, HTTP included, per "
+        "request. Then W1's p99 from one client, alone and while "
+        f"{ATTACKERS} clients loop over those documents (schema/cost.py refuses them "
+        "before validation).",
+        "",
+        *hostile_table(results),
         "",
         "### SQL statements per request",
         "",

@@ -27,6 +27,7 @@ from pathlib import Path
 
 import uvloop
 
+from bench import hostile
 from bench import seed as seeding
 from bench.fixture import connect, discover
 from bench.inprocess import authorization_shares, statement_counts
@@ -107,6 +108,20 @@ async def run(args: argparse.Namespace) -> Results:
             load_average("latencies", load)
             print("W1-W4 latencies (HTTP) ...", flush=True)
             latencies = await measure_latencies(api, baseline, fixture, args.iterations)
+            load_average("hostile", load)
+            print("Hostile documents ...", flush=True)
+            token = await api.login(fixture.partner_email)
+            refusals = await hostile.refusal_cpu(api, server.cpu_seconds, token, repeats=100)
+            for refusal in refusals:
+                print(f"  {refusal.document}: {refusal.cpu * 1000:.2f} ms of CPU", flush=True)
+            attack = await hostile.under_attack(
+                api, token, {"first": fixture.subtree_size}, args.iterations, 60.0
+            )
+            print(
+                f"  W1 p99 {attack.alone.p99 * 1000:.1f} ms alone, "
+                f"{attack.attacked.p99 * 1000:.1f} ms under attack ({attack.ratio:.2f}x)",
+                flush=True,
+            )
             load_average("logins", load)
             print("W6 logins ...", flush=True)
             login = await logins(api, fixture, args.seconds)
@@ -147,6 +162,8 @@ async def run(args: argparse.Namespace) -> Results:
         memory=memory,
         baseline_memory=baseline_memory,
         load=load,
+        refusals=refusals,
+        attack=attack,
     )
 
 

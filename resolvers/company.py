@@ -106,15 +106,16 @@ async def search(
 async def children(
     info: Info, root: CompanyRead, *, first: int, after: str | None, include_archived: bool
 ) -> CompanyPage:
-    request = page_request(info, first, after)
-    async with reading(info) as session:
-        return await service.company_children(
-            session,
-            company=root,
-            request=request,
-            filters=service.CompanyFilter(include_archived=include_archived),
-            counts=counts_wanted(info),
-        )
+    # Batched: the children of every row of a list are one statement.
+    key = service.ChildrenKey(
+        root.id,
+        page_request(info, first, after),
+        service.CompanyFilter(include_archived=include_archived),
+        counts_wanted(info),
+    )
+    page = await info.context.loaders.children_page.load(key)
+    assert page is not None  # every key of a batch gets its page, empty or not
+    return page
 
 
 async def descendants(

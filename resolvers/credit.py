@@ -11,6 +11,7 @@ from resolvers.session import reading, transaction
 from schema.context import Info
 from schema.ids import decode_id
 from schema.inputs import CreditGrantInput, CreditMoveInput
+from schema.loaders import AncestorsKey
 from schema.selection import selected_below
 from services import credit as service
 
@@ -22,8 +23,14 @@ async def balance(info: Info, company: Company) -> int:
 
 async def payer(info: Info, company: Company) -> service.Payer:
     service.require_credit_read(info.context.require_actor(), company)
-    async with reading(info) as session:
-        return await service.payer_of(session, company)
+    if not company.use_parent_credits:
+        return service.Payer(company, 0)
+    # Batched: the whole chain above (not cut at the caller: the payer may be above it),
+    # for every row of a list in one statement.
+    chain = await info.context.loaders.ancestors_by_path.load(
+        AncestorsKey(within="", path=company.path)
+    )
+    return service.payer_in_chain(company, chain)
 
 
 async def entries(

@@ -15,6 +15,7 @@ from strawberry.extensions import (
 from strawberry.types import ExecutionContext
 
 from config import Settings
+from schema.cost import CostBudget, Limits, PriceList
 from schema.execution import Executor
 from schema.extensions import ErrorContract, RequireOperationName, log_errors
 from schema.mutation import Mutation
@@ -40,7 +41,22 @@ def build_schema(settings: Settings | None = None) -> AppSchema:
         *QueryDepthLimiter(max_depth=settings.max_query_depth).validation_rules,
         *MaxAliasesLimiter(max_alias_count=settings.max_aliases).validation_rules,
     ]
-    return AppSchema(
+    budget = Limits(
+        max_fields=settings.max_fields,
+        max_repeats=settings.max_repeated_fields,
+        budget=settings.cost_budget,
+    )
+    prices: list[PriceList] = []  # read from the schema once it is built, below
+
+    def cost_budget() -> CostBudget:
+        return CostBudget(
+            prices[0],
+            budget,
+            anonymous_budget=settings.anonymous_cost_budget,
+            max_tokens=settings.max_tokens,
+        )
+
+    schema = AppSchema(
         query=Query,
         mutation=Mutation,
         types=[Company, User, Invitation, Account, Application, License, Device, LedgerEntry],
@@ -51,6 +67,8 @@ def build_schema(settings: Settings | None = None) -> AppSchema:
             ErrorContract,
             RequireOperationName,
             lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
+            # Before validation, which visits the document with its fragments expanded.
+            cost_budget,
             # One rule set per schema: the validation cache is keyed by the rule classes,
             # which the limiters would create anew for every request.
             lambda: AddValidationRules(limits),
@@ -58,3 +76,5 @@ def build_schema(settings: Settings | None = None) -> AppSchema:
             lambda: ValidationCache(maxsize=256),
         ],
     )
+    prices.append(PriceList(schema._schema))
+    return schema

@@ -34,6 +34,7 @@ class Context:
     # anonymous requests ({ __typename }, login) still work.
     auth_error: str | None = None
     client_address: str | None = None
+    report_cost: bool = False  # answer with `extensions.cost` (schema/cost.py)
     loaders: Loaders = field(init=False)
     # What a page's own query fetched for a field of its rows (a company's counts, an
     # entry's actor), keyed by (row object, field): keyed by the object, not the id, since

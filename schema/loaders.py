@@ -19,7 +19,7 @@ from services import company as company_service
 from services import credit as credit_service
 from services import device as device_service
 from services import user as user_service
-from services.company import CountsKey
+from services.company import ChildrenKey, CompanyPage, CountsKey
 
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
@@ -102,6 +102,10 @@ class Loaders:
     @cached_property
     def counts(self) -> DataLoader[CountsKey, CompanyCounts | None]:
         return _loader(self._sessionmaker, company_service.counts_by_key, None)
+
+    @cached_property
+    def children_page(self) -> DataLoader[ChildrenKey, CompanyPage | None]:
+        return _loader(self._sessionmaker, company_service.children_pages, None)
 
     @cached_property
     def ancestors_by_path(self) -> DataLoader[AncestorsKey, list[Company]]:

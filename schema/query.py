@@ -11,6 +11,7 @@ from resolvers import company as company_resolvers
 from resolvers import credit as credit_resolvers
 from resolvers import device as device_resolvers
 from schema.context import Info
+from schema.cost import CONNECTION, ListSize
 from schema.enums import (
     AccountStatus,
     ApplicationStatus,
@@ -43,11 +44,12 @@ class Query:
         return await company_resolvers.company(info, id)  # type: ignore[return-value]
 
     @strawberry.field(
+        directives=[CONNECTION],
         description=(
             "The visible tree under `rootId` (default: the caller's company), root included, "
             "depth-first: each company comes right after its parent, so a client renders it "
             "in one pass using `depth`."
-        )
+        ),
     )
     async def company_tree(
         self,
@@ -68,7 +70,10 @@ class Query:
         )
         return connection(page)
 
-    @strawberry.field(description="Companies of the caller's tree whose name contains `search`.")
+    @strawberry.field(
+        directives=[CONNECTION],
+        description="Companies of the caller's tree whose name contains `search`.",
+    )
     async def companies(
         self,
         info: Info,
@@ -87,10 +92,11 @@ class Query:
         return await user.user(info, id)  # type: ignore[return-value]
 
     @strawberry.field(
+        directives=[CONNECTION],
         description=(
             "Users of a company (default: the caller's), by email; with "
             "`includeDescendants`, of its whole subtree."
-        )
+        ),
     )
     async def users(
         self,
@@ -113,7 +119,10 @@ class Query:
         )
         return connection(page)
 
-    @strawberry.field(description="A company's invitations, newest first (default: pending).")
+    @strawberry.field(
+        directives=[CONNECTION],
+        description="A company's invitations, newest first (default: pending).",
+    )
     async def invitations(
         self,
         info: Info,
@@ -131,7 +140,10 @@ class Query:
     async def account(self, info: Info, id: strawberry.ID) -> Account | None:
         return await account.account(info, id)  # type: ignore[return-value]
 
-    @strawberry.field(description="Accounts of the caller's tree (or one company), newest first.")
+    @strawberry.field(
+        directives=[CONNECTION],
+        description="Accounts of the caller's tree (or one company), newest first.",
+    )
     async def accounts(
         self,
         info: Info,
@@ -145,7 +157,7 @@ class Query:
         )
         return connection(page)
 
-    @strawberry.field(description="The license catalog.")
+    @strawberry.field(description="The license catalog.", directives=[ListSize(assumed_size=20)])
     async def licenses(self, info: Info) -> list[License]:
         return await account.licenses(info)  # type: ignore[return-value]
 
@@ -154,10 +166,11 @@ class Query:
         return await account.application(info, id)  # type: ignore[return-value]
 
     @strawberry.field(
+        directives=[CONNECTION],
         description=(
             "Applications of the caller's tree, newest first; with `accountId`, that "
             "account's history."
-        )
+        ),
     )
     async def applications(
         self,
@@ -172,7 +185,10 @@ class Query:
         )
         return connection(page)
 
-    @strawberry.field(description="The platform desk's queue: every company's, oldest first.")
+    @strawberry.field(
+        directives=[CONNECTION],
+        description="The platform desk's queue: every company's, oldest first.",
+    )
     async def application_queue(
         self,
         info: Info,
@@ -190,10 +206,11 @@ class Query:
         return await device_resolvers.device(info, id)  # type: ignore[return-value]
 
     @strawberry.field(
+        directives=[CONNECTION],
         description=(
             "Registered devices of a company's subtree (default: the caller's), by id; "
             "`status: UNREGISTERED` lists the registration history."
-        )
+        ),
     )
     async def devices(
         self,
@@ -216,7 +233,9 @@ class Query:
         )
         return connection(page)
 
-    @strawberry.field(description="A company's ledger, newest first (`since` inclusive).")
+    @strawberry.field(
+        directives=[CONNECTION], description="A company's ledger, newest first (`since` inclusive)."
+    )
     async def ledger_entries(
         self,
         info: Info,

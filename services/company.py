@@ -118,22 +118,14 @@ def _by_name(row: CompanyRow) -> tuple[Any, ...]:
     return (row.name, row.id)
 
 
-async def _page(
-    session: AsyncSession,
-    query: Select[Any],
-    request: PageRequest,
-    counts: WithCounts | None,
-    key: Callable[[CompanyRow], tuple[Any, ...]] = _by_path,
-) -> CompanyPage:
-    query = query.limit(request.first + 1)
+def _company_rows(result: Any, counts: WithCounts | None) -> list[CompanyRow]:
+    """A list's result rows as `CompanyRow`s: the company's columns, then (with counts)
+    children, users, devices (, descendants); anything after those is ignored."""
     if counts is None:
-        rows = [CompanyRow._make((*row, None)) for row in await session.execute(query)]
-        return Page.from_rows(rows, request, key=key)
+        return [CompanyRow._make((*row[:_COUNTS], None)) for row in result]
     descendants = counts is WithCounts.ALL
-    result = await session.execute(query.add_columns(*_count_columns(descendants=descendants)))
-    # Each result row: the company's columns, then children, users, devices (, descendants).
     n = _COUNTS
-    rows = [
+    return [
         CompanyRow._make(
             (
                 *row[:n],
@@ -144,7 +136,23 @@ async def _page(
         )
         for row in result
     ]
-    return Page.from_rows(rows, request, key=key)
+
+
+def _with_counts(query: Select[Any], counts: WithCounts | None) -> Select[Any]:
+    if counts is None:
+        return query
+    return query.add_columns(*_count_columns(descendants=counts is WithCounts.ALL))
+
+
+async def _page(
+    session: AsyncSession,
+    query: Select[Any],
+    request: PageRequest,
+    counts: WithCounts | None,
+    key: Callable[[CompanyRow], tuple[Any, ...]] = _by_path,
+) -> CompanyPage:
+    result = await session.execute(_with_counts(query.limit(request.first + 1), counts))
+    return Page.from_rows(_company_rows(result, counts), request, key=key)
 
 
 async def _scoped_root(session: AsyncSession, actor: Actor, root_id: int | None) -> Company:
@@ -212,6 +220,53 @@ async def company_children(
     if after is not None:
         query = query.where(Company.path > after[0])
     return await _page(session, query.order_by(Company.path), request, counts)
+
+
+class ChildrenKey(NamedTuple):
+    """A page of one company's children, as a DataLoader batches them."""
+
+    parent_id: int
+    request: PageRequest
+    filters: CompanyFilter
+    counts: WithCounts | None
+
+
+async def children_pages(
+    session: AsyncSession, keys: Sequence[ChildrenKey]
+) -> dict[ChildrenKey, CompanyPage]:
+    """Batch load: the children pages of many companies, one statement per kind of page
+    asked (the same `first`, `after`, filters and counts; in a list, all its rows): each
+    parent's children are numbered in path order and the first `first + 1` kept."""
+    found: dict[ChildrenKey, CompanyPage] = {}
+    kinds = {(key.request, key.filters, key.counts) for key in keys}
+    for request, filters, counts in kinds:
+        parents = sorted(
+            {
+                k.parent_id
+                for k in keys
+                if (k.request, k.filters, k.counts) == (request, filters, counts)
+            }
+        )
+        number = func.row_number().over(partition_by=Company.parent_id, order_by=Company.path)
+        inner = _with_counts(_rows(), counts).add_columns(number.label("n"))
+        inner = inner.where(Company.parent_id.in_(parents), _not_archived(filters))
+        after = cursor_key(request, str)
+        if after is not None:
+            inner = inner.where(Company.path > after[0])
+        numbered = inner.subquery()
+        query = (
+            select(*numbered.c)
+            .where(numbered.c.n <= request.first + 1)
+            .order_by(numbered.c.parent_id, numbered.c.path)
+        )
+        by_parent: dict[int, list[CompanyRow]] = {parent: [] for parent in parents}
+        for row in _company_rows(await session.execute(query), counts):
+            assert row.parent_id is not None
+            by_parent[row.parent_id].append(row)
+        for parent, rows in by_parent.items():
+            page = Page.from_rows(rows, request, key=_by_path)
+            found[ChildrenKey(parent, request, filters, counts)] = page
+    return found
 
 
 async def company_ancestors(

@@ -409,7 +409,12 @@ async def payer_of(session: AsyncSession, company: Company) -> Payer:
     rows = await session.scalars(
         select(Company).where(Company.path.in_(ancestor_paths(company.path)))
     )
-    by_id = {row.id: row for row in rows}
+    return payer_in_chain(company, list(rows))
+
+
+def payer_in_chain(company: Company, ancestors: Sequence[Company]) -> Payer:
+    """The payer of `company` given its ancestors (any order; a list batches their load)."""
+    by_id = {row.id: row for row in ancestors}
     current, levels = company, 0
     while current.use_parent_credits and current.parent_id in by_id:
         current, levels = by_id[current.parent_id], levels + 1

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import uuid
 
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from models.company import Company, path_segment
 from models.user import Role, User
 from tests.conftest import StatementCounter
 from tests.factories import Factory, password_hash
-from tests.graphql import GraphQLClient
+from tests.graphql import GraphQLClient, cid, pk
 
 TREE_QUERY = """
 query Tree($first: Int!) {
@@ -132,3 +133,82 @@ async def test_tree_query_statement_count_does_not_grow_with_the_tree(
     )
     # and that number is small: one per kind of field, plus authentication
     assert at_10 <= 20, f"{at_10} statements at 10 companies:\n" + "\n".join(small_statements)
+
+
+# Lists on the rows of a list (SPEC section 8): each is one statement for all the rows.
+NESTED_QUERY = """
+query Nested($first: Int!) {
+  companyTree(first: $first) {
+    edges {
+      node {
+        id
+        depth
+        parent { id }
+        ancestors { id }
+        children(first: 5) {
+          edges { node { id counts { children users } } }
+          pageInfo { hasNextPage }
+        }
+        creditPayer { levelsUp company { id } }
+      }
+    }
+  }
+}
+"""
+
+
+async def nested_statements(
+    client: GraphQLClient,
+    factory: Factory,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    counter: StatementCounter,
+    tree: list[Company],
+) -> int:
+    """Run NESTED_QUERY over a tree whose companies below the top all use their parent's
+    credits (so every payer is the top, up the whole chain); check the answer, count it."""
+    async with sessionmaker() as session:
+        await session.execute(
+            update(Company)
+            .where(Company.id.in_([company.id for company in tree[1:]]))
+            .values(use_parent_credits=True)
+        )
+        await session.commit()
+    superadmin = await factory.user(tree[0], Role.SUPERADMIN)
+    before = counter.count
+    result = await client(NESTED_QUERY, {"first": len(tree)}, token=factory.token(superadmin))
+    statements = counter.count - before
+    nodes = [edge["node"] for edge in result.data["companyTree"]["edges"]]
+    assert len(nodes) == len(tree)
+    children_of: dict[int | None, list[Company]] = {}
+    for company in tree:
+        children_of.setdefault(company.parent_id, []).append(company)
+    for node, company in zip(nodes, sorted(tree, key=lambda c: c.path), strict=True):
+        assert pk(node["id"]) == company.id
+        below = sorted(children_of.get(company.id, []), key=lambda c: c.path)
+        page = node["children"]
+        assert [pk(edge["node"]["id"]) for edge in page["edges"]] == [c.id for c in below[:5]]
+        assert page["pageInfo"]["hasNextPage"] is (len(below) > 5)
+        assert node["creditPayer"] == {"levelsUp": node["depth"], "company": {"id": cid(tree[0])}}
+        assert len(node["ancestors"]) == node["depth"]
+    return statements
+
+
+async def test_lists_on_tree_rows_are_batched(
+    client: GraphQLClient,
+    factory: Factory,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    count_statements: StatementCounter,
+) -> None:
+    # given a tree of 10 companies and one of 1,000, below a platform
+    platform = await factory.company(name="Platform")
+    small = await build_tree(sessionmaker, await factory.company(platform, name="S"), [3, 2])
+    large = await build_tree(sessionmaker, await factory.company(platform, name="L"), [9, 10, 10])
+
+    # when each row of the tree asks for its parent, breadcrumb, children and payer
+    at_10 = await nested_statements(client, factory, sessionmaker, count_statements, small)
+    at_1000 = await nested_statements(client, factory, sessionmaker, count_statements, large)
+
+    # then the statements do not grow with the rows: one per field, not one per row
+    print(f"\nSQL statements for nested lists on tree rows: {at_10} at 10, {at_1000} at 1,000")
+    assert at_10 == at_1000
+    assert at_1000 <= 12

@@ -35,6 +35,7 @@ log = logging.getLogger("fleet.http")
 
 JSON = "application/json"
 GRAPHQL_RESPONSE = "application/graphql-response+json"
+COST_HEADER = "x-graphql-cost"
 _BEARER = re.compile(r"^Bearer +([A-Za-z0-9\-_.=]+)$", re.IGNORECASE)  # RFC 9110: any case
 
 WELCOME = """# Welcome to the fleet administration API.
@@ -287,6 +288,7 @@ class GraphQLEndpoint:
             token_config=self.token_config,
             request_id=request_id,
             client_address=request.client.host if request.client else None,
+            report_cost=self.settings.report_cost or _asks_cost(request),
         )
         header = request.headers.get("authorization")
         if header is None:
@@ -324,6 +326,11 @@ class GraphQLEndpoint:
         # the body whatever the status); the newer media type reports request errors as 400.
         status = 400 if request_error and media_type == GRAPHQL_RESPONSE else 200
         return _json_response(body, status, media_type)
+
+
+def _asks_cost(request: Request) -> bool:
+    """`X-GraphQL-Cost: true` asks for the document's cost in the answer's extensions."""
+    return request.headers.get(COST_HEADER, "").strip().lower() in ("1", "true", "yes")
 
 
 def _origin_of(request: Request, request_id: str) -> origin.Origin:

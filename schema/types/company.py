@@ -16,6 +16,7 @@ from models.company import CompanyRead, CompanyRow
 from resolvers import company as resolve
 from resolvers import credit as credit_resolvers
 from schema.context import Info
+from schema.cost import CONNECTION, Cost
 from schema.errors import ArchiveBlockedError, NotFoundError, ValidationError
 from schema.types.common import Connection, Node, connection
 
@@ -77,7 +78,7 @@ class Company(Node):
     async def ancestors(self, info: Info) -> list[Company]:
         return await resolve.ancestors(info, _row(self))  # type: ignore[return-value]
 
-    @strawberry.field
+    @strawberry.field(directives=[CONNECTION])
     async def children(
         self,
         info: Info,
@@ -90,7 +91,12 @@ class Company(Node):
         )
         return connection(page)
 
-    @strawberry.field(description="Depth-first, to `maxDepth` levels below (all when omitted).")
+    # A subtree per row is a statement per row (not batched): priced so that a list's rows
+    # cannot each ask for theirs (50 at most within the default budget).
+    @strawberry.field(
+        description="Depth-first, to `maxDepth` levels below (all when omitted).",
+        directives=[CONNECTION, Cost(weight=1000)],
+    )
     async def descendants(
         self,
         info: Info,
