@@ -21,14 +21,17 @@ async def me(info: Info) -> User:
 
 
 async def login(info: Info, data: LoginInput) -> TokenPair:
-    async with transaction(info) as session:
-        return await service.login(
-            session,
-            config=info.context.token_config,
-            email=data.email,
-            password=data.password,
-            client_address=info.context.client_address,
-        )
+    # The service runs its own transactions: the attempt is committed before the password
+    # is checked (services/throttle.py).
+    pair = await service.login(
+        info.context.sessionmaker,
+        config=info.context.token_config,
+        email=data.email,
+        password=data.password,
+        client_address=info.context.client_address,
+    )
+    info.context.forget_reads()
+    return pair
 
 
 async def token_refresh(info: Info, data: TokenRefreshInput) -> TokenPair:

@@ -8,17 +8,19 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import bindparam, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from models.auth import RefreshToken
 from models.base import utcnow
 from models.company import Company
+from models.db import begin_write
 from models.user import User
 from policies.actor import Actor
 from services import passwords, throttle, tokens
 from services.errors import (
     InvalidCredentialsError,
     InvalidTokenError,
+    LoginThrottledError,
     UnauthenticatedError,
     ValidationError,
 )
@@ -69,7 +71,7 @@ async def _issue(
 
 
 async def login(
-    session: AsyncSession,
+    sessionmaker: async_sessionmaker[AsyncSession],
     *,
     config: TokenConfig,
     email: str,
@@ -79,24 +81,39 @@ async def login(
 ) -> TokenPair:
     """Same answer, in about the same time, whether or not the email exists.
 
-    Throttled per account and per client address (services/throttle.py): a failure is
-    recorded even though the login fails, and a blocked key is refused before the password
-    is even checked.
+    Three steps, two short transactions of its own (it commits, unlike other services):
+    the attempt is counted by the throttle (services/throttle.py) and committed before the
+    password is checked, so parallel attempts, in any process, see it; the password is
+    checked holding no lock and no connection; a success then clears the throttle and
+    opens the session, if the user has not changed meanwhile.
     """
     now = now or utcnow()
     if len(password) > MAX_PASSWORD_LENGTH:
         raise ValidationError("Password too long", field="password")
-    await throttle.check(session, email=email, address=client_address, now=now)
-    user = await session.scalar(select(User).where(User.email == normalize_email(email)))
+    async with sessionmaker() as session:
+        await begin_write(session)
+        try:
+            await throttle.admit(session, email=email, address=client_address, now=now)
+        except LoginThrottledError:
+            await session.rollback()
+            raise
+        user = await session.scalar(select(User).where(User.email == normalize_email(email)))
+        await session.commit()
     ok = await passwords.verify_password_async(user.password_hash if user else None, password)
     if user is None or not ok or not user.is_active:
-        await throttle.record_failure(session, email=email, address=client_address, now=now)
-        raise InvalidCredentialsError(persist=True)
-    await throttle.record_success(session, email=email)
-    if passwords.needs_rehash(user.password_hash):
-        user.password_hash = await passwords.hash_password_async(password)
-    user.last_login_at = now
-    return await start_session(session, config=config, user=user, now=now)
+        raise InvalidCredentialsError()
+    async with sessionmaker() as session:
+        await begin_write(session)
+        current = await session.scalar(select(User).where(User.id == user.id).with_for_update())
+        if current is None or not current.is_active or current.password_hash != user.password_hash:
+            raise InvalidCredentialsError()  # deactivated or given a new password meanwhile
+        await throttle.record_success(session, email=email, address=client_address)
+        if passwords.needs_rehash(current.password_hash):
+            current.password_hash = await passwords.hash_password_async(password)
+        current.last_login_at = now
+        pair = await start_session(session, config=config, user=current, now=now)
+        await session.commit()
+    return pair
 
 
 async def start_session(

@@ -87,10 +87,9 @@ class NotFoundError(DomainError):
 class InvalidCredentialsError(DomainError):
     code = ErrorCode.INVALID_CREDENTIALS
 
-    def __init__(self, *, persist: bool = False) -> None:
+    def __init__(self) -> None:
+        # The attempt was counted for throttling before the password was checked.
         super().__init__("Invalid email or password")
-        # Failed attempts are counted for throttling even though the login fails.
-        self.persist = persist
 
 
 class InvalidTokenError(DomainError):
