@@ -20,6 +20,10 @@ NAMING_CONVENTION = {
     "pk": "pk_%(table_name)s",
 }
 
+# The range of an INTEGER column on PostgreSQL (every id and amount column is one): a number
+# outside it cannot be stored or even compared with a column there.
+INTEGER_MIN, INTEGER_MAX = -(2**31), 2**31 - 1
+
 
 def utcnow() -> datetime:
     return datetime.now(UTC)

@@ -16,6 +16,7 @@ from strawberry.types import ExecutionContext
 
 from config import Settings
 from schema.cost import CostBudget, Limits, PriceList
+from schema.characters import StorableStringLiterals, StorableVariables
 from schema.execution import Executor
 from schema.extensions import ErrorContract, RequireOperationName, log_errors
 from schema.mutation import Mutation
@@ -40,6 +41,7 @@ def build_schema(settings: Settings | None = None) -> AppSchema:
     limits = [
         *QueryDepthLimiter(max_depth=settings.max_query_depth).validation_rules,
         *MaxAliasesLimiter(max_alias_count=settings.max_aliases).validation_rules,
+        StorableStringLiterals,
     ]
     budget = Limits(
         max_fields=settings.max_fields,
@@ -66,6 +68,7 @@ def build_schema(settings: Settings | None = None) -> AppSchema:
         extensions=[
             ErrorContract,
             RequireOperationName,
+            StorableVariables,
             lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
             # Before validation, which visits the document with its fragments expanded.
             cost_budget,

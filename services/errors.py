@@ -13,6 +13,7 @@ class ErrorCode(enum.StrEnum):
     NOT_FOUND = "NOT_FOUND"
     INVALID_ID = "INVALID_ID"
     INVALID_VALUE = "INVALID_VALUE"
+    INVALID_CHARACTER = "INVALID_CHARACTER"  # NUL or an unpaired surrogate: never storable
     REQUIRED = "REQUIRED"
     TOO_LONG = "TOO_LONG"
     OUT_OF_RANGE = "OUT_OF_RANGE"  # a number above its maximum

@@ -15,7 +15,9 @@ from typing import Any, Generic, Self, TypeVar
 
 import orjson
 
+from models.base import INTEGER_MAX, INTEGER_MIN
 from services.errors import BadInputError
+from services.validation import storable
 
 T = TypeVar("T")
 
@@ -76,11 +78,19 @@ def decode_cursor(cursor: str) -> tuple[Any, ...]:
         value = json.loads(base64.urlsafe_b64decode(cursor.encode()))
     except (binascii.Error, ValueError, UnicodeError) as exc:
         raise BadInputError("Malformed cursor") from exc
-    if not isinstance(value, list) or not all(
-        isinstance(part, str | int) and not isinstance(part, bool) for part in value
-    ):
+    if not isinstance(value, list) or not all(map(_key_part, value)):
         raise BadInputError("Malformed cursor")
     return tuple(value)
+
+
+def _key_part(part: Any) -> bool:
+    """A part of a sort key we could have written: a string or an integer a column holds
+    (anything else would fail in the database rather than here)."""
+    if isinstance(part, str):
+        return storable(part)
+    return (
+        isinstance(part, int) and not isinstance(part, bool) and INTEGER_MIN <= part <= INTEGER_MAX
+    )
 
 
 def cursor_key(request: PageRequest, *types: type) -> tuple[Any, ...] | None:

@@ -2,12 +2,25 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 import pycountry
 from email_validator import EmailNotValidError, validate_email
 
 from services.errors import ErrorCode, ValidationError
+
+# What no text column can hold: NUL (PostgreSQL refuses it) and unpaired UTF-16 surrogates
+# (no UTF-8 encoding exists for them).
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+UNSTORABLE_MESSAGE = "Must not contain NUL or unpaired surrogate characters"
+
+
+def storable(value: str) -> bool:
+    """Whether every database can store this string."""
+    if value.isascii():  # the common case, and the cheap one: only NUL can be wrong
+        return "\x00" not in value
+    return _UNSTORABLE.search(value) is None
 
 
 def clean_name(value: str, *, field: str = "name", max_length: int = 200) -> str:
