@@ -9,14 +9,20 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import signal
 import sys
-from pathlib import Path
 
 from alembic import command
-from alembic.config import Config
 
 from config import ConfigError, Settings
 from models.db import begin_write, create_engine, create_sessionmaker, is_sqlite
+from models.startup import (
+    DatabaseUnreachableError,
+    alembic_config,
+    check_connection,
+    lock_startup,
+    wait_for_head,
+)
 from services import credit, jobs
 from services.bootstrap import BootstrapResult, bootstrap
 from services.jobs import JobReport
@@ -28,15 +34,28 @@ from services.mail_delivery import (
     transport_for,
 )
 
-ROOT = Path(__file__).parent
-
 
 def migrate(settings: Settings) -> None:
+    """`alembic upgrade head`, under the start-up lock (migrations/env.py) on PostgreSQL."""
     if is_sqlite(settings.database_url):
         settings.data_dir.mkdir(parents=True, exist_ok=True)
-    config = Config(str(ROOT / "alembic.ini"))
-    config.attributes["database_url"] = settings.database_url
-    command.upgrade(config, "head")
+    command.upgrade(alembic_config(settings.database_url), "head")
+
+
+def prepare(settings: Settings, command_name: str) -> None:
+    """Reach the database (one clear line and exit 1 when it cannot be), then bring it to the
+    head: migrate, or for a server with MIGRATE_ON_START=false wait for `cli.py migrate`."""
+    if is_sqlite(settings.database_url):
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+    asyncio.run(check_connection(settings.database_url))
+    if command_name == "run" and not settings.migrate_on_start:
+        print(
+            "Waiting for the database to reach the migration head (MIGRATE_ON_START=false)",
+            flush=True,
+        )
+        asyncio.run(wait_for_head(settings.database_url, seconds=settings.migration_wait_seconds))
+    else:
+        migrate(settings)
 
 
 async def run_bootstrap(settings: Settings) -> BootstrapResult:
@@ -44,6 +63,8 @@ async def run_bootstrap(settings: Settings) -> BootstrapResult:
     try:
         async with create_sessionmaker(engine)() as session, session.begin():
             await begin_write(session)
+            # Servers starting together: one creates the root, the others then find it.
+            await session.run_sync(lambda sync: lock_startup(sync.connection()))
             return await bootstrap(
                 session,
                 company_name=settings.bootstrap_company_name,
@@ -112,7 +133,16 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"Configuration error: {exc}", file=sys.stderr)
         return 2
-    migrate(settings)
+    if args.command == "run":
+        import server
+
+        # Stopped while it migrates or waits for the head: end quietly, with status 0.
+        signal.signal(signal.SIGTERM, server.exit_cleanly)
+    try:
+        prepare(settings, args.command)
+    except DatabaseUnreachableError as exc:
+        print(exc, file=sys.stderr)
+        return 1
     if args.command in ("bootstrap", "run"):
         report(asyncio.run(run_bootstrap(settings)))
     if args.command == "mail-drain":
@@ -135,8 +165,6 @@ def main(argv: list[str] | None = None) -> int:
         print("Ledger: sound." if not problems else f"Ledger: {len(problems)} problem(s).")
         return 1 if problems else 0
     if args.command == "run":
-        import server
-
         print(f"GraphiQL: http://{settings.host}:{settings.port}/graphql")
         server.main()
     return 0

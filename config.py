@@ -43,6 +43,15 @@ def _choice(env: dict[str, str], name: str, default: str, allowed: tuple[str, ..
     return value
 
 
+def _bool(env: dict[str, str], name: str, default: bool) -> bool:
+    raw = (env.get(name) or "").strip().lower()
+    if not raw:
+        return default
+    if raw not in ("true", "false", "1", "0", "yes", "no"):
+        raise ConfigError(f"{name} must be true or false, got {raw!r}")
+    return raw in ("true", "1", "yes")
+
+
 def _list(env: dict[str, str], name: str, default: str) -> tuple[str, ...]:
     raw = env.get(name, default)
     return tuple(item.strip() for item in raw.split(",") if item.strip())
@@ -92,6 +101,20 @@ class Settings:
     credit_period: timedelta = timedelta(days=30)  # what one credit pays for, per device
     scheduler_interval: timedelta = timedelta(seconds=60)
     mail_poll_seconds: float = 5.0  # how often each server's mail worker looks for due mail
+    # false: `cli.py run` does not migrate but waits for the head (after `cli.py migrate`)
+    migrate_on_start: bool = True
+    migration_wait_seconds: float = 300.0
+    # Reads from a replica (None: from the primary); a request that wrote reads the primary.
+    database_read_url: str | None = field(default=None, repr=False)
+    ready_timeout_seconds: float = 2.0  # /readyz: how long each database may take to answer
+    # /metrics: a bearer token, and/or a listener of its own (host and port).
+    metrics_token: str | None = field(default=None, repr=False)
+    metrics_host: str = "127.0.0.1"
+    metrics_port: int | None = None
+    log_format: str = "text"  # json in production
+    log_level: str = "INFO"
+    tracing: bool = False  # OpenTelemetry spans of requests and SQL, exported by OTLP
+    shutdown_grace_seconds: float = 30.0  # SIGTERM: how long requests in flight may finish
 
     @property
     def is_production(self) -> bool:
@@ -158,6 +181,22 @@ class Settings:
             credit_period=timedelta(days=_int(env, "CREDIT_PERIOD_DAYS", 30)),
             scheduler_interval=timedelta(seconds=_int(env, "SCHEDULER_INTERVAL_SECONDS", 60)),
             mail_poll_seconds=_seconds(env, "MAIL_POLL_SECONDS", 5.0),
+            migrate_on_start=_bool(env, "MIGRATE_ON_START", True),
+            migration_wait_seconds=_seconds(env, "MIGRATION_WAIT_SECONDS", 300.0),
+            database_read_url=env.get("DATABASE_READ_URL") or None,
+            ready_timeout_seconds=_seconds(env, "READY_TIMEOUT_SECONDS", 2.0),
+            metrics_token=env.get("METRICS_TOKEN") or None,
+            metrics_host=env.get("METRICS_HOST", "127.0.0.1"),
+            metrics_port=_int(env, "METRICS_PORT", 0) or None,
+            log_format=_choice(
+                env,
+                "LOG_FORMAT",
+                "json" if environment == "production" else "text",
+                ("json", "text"),
+            ),
+            log_level=_choice(env, "LOG_LEVEL", "INFO", ("DEBUG", "INFO", "WARNING", "ERROR")),
+            tracing=_bool(env, "TRACING", False),
+            shutdown_grace_seconds=_seconds(env, "SHUTDOWN_GRACE_SECONDS", 30.0),
         )
 
 

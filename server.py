@@ -5,26 +5,32 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
+import signal
+import socket
+import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import uvicorn
+from opentelemetry.sdk.trace import TracerProvider
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
-from starlette.requests import Request
-from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from config import Settings
 from models.db import create_engine, create_read_sessionmaker, create_sessionmaker
+from models.startup import DatabaseUnreachableError, check_connection
 from schema import build_schema
-from services import passwords
+from services import logs, passwords
 from services.access import authorizer
 from services.jobs import Scheduler
 from services.mail_delivery import MailWorker, transport_for
 from services.tokens import TokenConfig
+from web import tracing
 from web.graphql_http import GraphQLEndpoint
+from web.observe import RequestObserver
+from web.ops import Ops
 
 logger = logging.getLogger("fleet.server")
 
@@ -62,16 +68,36 @@ def settle_heap() -> None:
     gc.set_threshold(GC_YOUNG_THRESHOLD, older, oldest)
 
 
-def create_app(settings: Settings | None = None) -> Starlette:
+def create_app(
+    settings: Settings | None = None, *, tracer_provider: TracerProvider | None = None
+) -> Starlette:
+    """The application. With TRACING=true (or a `tracer_provider`, as tests pass one with
+    an in-memory exporter) requests and SQL statements are traced with OpenTelemetry."""
     settings = settings or Settings.from_env()
     engine = create_engine(settings.database_url)
+    read_engine = create_engine(settings.database_read_url) if settings.database_read_url else None
     sessionmaker = create_sessionmaker(engine)
+    primary_reads = create_read_sessionmaker(engine)
+    read_sessionmaker = create_read_sessionmaker(read_engine) if read_engine else primary_reads
+    if tracer_provider is None and settings.tracing:
+        tracer_provider = tracing.provider()
+    if tracer_provider is not None:
+        for traced in (engine, read_engine):
+            if traced is not None:
+                tracing.instrument_engine(traced, tracer_provider)
     endpoint = GraphQLEndpoint(
         schema=build_schema(settings),
         settings=settings,
         sessionmaker=sessionmaker,
-        read_sessionmaker=create_read_sessionmaker(engine),
+        read_sessionmaker=read_sessionmaker,
+        primary_read_sessionmaker=primary_reads if read_engine else None,
         token_config=token_config(settings),
+    )
+    ops = Ops(
+        settings=settings,
+        engine=engine,
+        read_engine=read_engine,
+        read_sessionmaker=read_sessionmaker,
     )
 
     @asynccontextmanager
@@ -90,53 +116,93 @@ def create_app(settings: Settings | None = None) -> Starlette:
             sessionmaker, period=settings.credit_period, interval=settings.scheduler_interval
         )
         scheduler.start()
+        if settings.is_production and not (settings.metrics_token or settings.metrics_port):
+            logger.warning("/metrics is not served: set METRICS_PORT or METRICS_TOKEN")
         settle_heap()
         try:
             yield
         finally:
+            # uvicorn has stopped accepting and let the requests in flight finish; the
+            # background work stops next (a mail pass hands back its unsent claims).
             await scheduler.stop()
             if worker is not None:
                 await worker.stop()
             await engine.dispose()
+            if read_engine is not None:
+                await read_engine.dispose()
+            logger.info("shut down")
 
-    async def health(_request: Request) -> JSONResponse:
-        return JSONResponse({"status": "ok"})
-
+    middleware = [
+        Middleware(RequestObserver, tracing=tracer_provider is not None),
+        Middleware(
+            CORSMiddleware,
+            allow_origins=list(settings.cors_origins),
+            allow_methods=["GET", "POST"],
+            allow_headers=["authorization", "content-type", "x-request-id", "traceparent"],
+            expose_headers=["x-request-id", "traceparent"],
+            max_age=600,
+        ),
+    ]
+    if tracer_provider is not None:
+        # Outermost: the server span covers everything, and is current in RequestObserver.
+        middleware.insert(0, tracing.asgi_middleware(tracer_provider))
     app = Starlette(
         routes=[
             # Every method reaches the endpoint, so refusals share its JSON error shape.
             Route("/graphql", endpoint.handle, methods=["GET", "POST", "PUT", "PATCH", "DELETE"]),
-            Route("/health", health, methods=["GET"]),
+            *ops.routes(),
         ],
-        middleware=[
-            Middleware(
-                CORSMiddleware,
-                allow_origins=list(settings.cors_origins),
-                allow_methods=["GET", "POST"],
-                allow_headers=["authorization", "content-type", "x-request-id"],
-                expose_headers=["x-request-id"],
-                max_age=600,
-            )
-        ],
+        middleware=middleware,
         lifespan=lifespan,
     )
     app.state.settings = settings
     app.state.engine = engine
+    app.state.read_engine = read_engine
     app.state.sessionmaker = sessionmaker
     return app
 
 
+def _listen(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    sock.set_inheritable(True)
+    return sock
+
+
+def exit_cleanly(_signum: int, _frame: object) -> None:
+    # uvicorn re-raises the SIGTERM it handled once it has shut down; end with status 0
+    # then (and for a SIGTERM that arrives before it started), as service managers expect.
+    raise SystemExit(0)
+
+
 def main() -> None:
+    """Serve on HOST:PORT, and on METRICS_HOST:METRICS_PORT for /metrics when set. SIGTERM
+    shuts down gracefully: stop accepting, let requests in flight finish (up to
+    SHUTDOWN_GRACE_SECONDS), stop the scheduler and mail worker, exit 0."""
     settings = Settings.from_env()
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    logging.getLogger("casbin").setLevel(logging.WARNING)  # it logs every policy line
-    uvicorn.run(
+    logs.configure(json=settings.log_format == "json", level=settings.log_level)
+    try:
+        asyncio.run(check_connection(settings.database_url))
+    except DatabaseUnreachableError as exc:
+        print(exc, file=sys.stderr)
+        raise SystemExit(1) from exc
+    signal.signal(signal.SIGTERM, exit_cleanly)
+    config = uvicorn.Config(
         create_app(settings),
         host=settings.host,
         port=settings.port,
         proxy_headers=True,
         server_header=False,
+        access_log=False,  # web/observe.py writes the access line, with the request's fields
+        log_config=None,  # uvicorn's own lines go through our handler and format
+        timeout_graceful_shutdown=int(settings.shutdown_grace_seconds),
     )
+    sockets = [_listen(settings.host, settings.port)]
+    if settings.metrics_port is not None:
+        sockets.append(_listen(settings.metrics_host, settings.metrics_port))
+    uvicorn.Server(config).run(sockets=sockets)
 
 
 def __getattr__(name: str) -> Starlette:

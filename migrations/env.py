@@ -10,6 +10,7 @@ from sqlalchemy.engine import Connection
 import models
 from config import Settings
 from models.db import create_engine
+from models.startup import lock_startup
 
 target_metadata = models.Base.metadata
 
@@ -20,6 +21,9 @@ def _url() -> str:
 
 
 def _run(connection: Connection) -> None:
+    # Processes starting together on a new database migrate one after another: the lock is
+    # held until the transaction commits (the caller's), and the next finds nothing to apply.
+    lock_startup(connection)
     context.configure(
         connection=connection,
         target_metadata=target_metadata,

@@ -14,6 +14,8 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.pool import ConnectionPoolEntry
 
+CONNECT_TIMEOUT_SECONDS = 10
+
 
 def is_sqlite(url: str) -> bool:
     return make_url(url).get_backend_name() == "sqlite"
@@ -33,6 +35,8 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
         # SQLAlchemy drop the whole pool: only requests in flight at that moment fail.
         kwargs.setdefault("pool_pre_ping", False)
         kwargs.setdefault("pool_recycle", 1800)
+        # asyncpg waits 60 s for a host that does not answer; a server should say so sooner.
+        kwargs.setdefault("connect_args", {"timeout": CONNECT_TIMEOUT_SECONDS})
         return create_async_engine(url, **kwargs)
 
     engine = create_async_engine(url, connect_args={"timeout": 30}, **kwargs)

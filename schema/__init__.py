@@ -18,7 +18,7 @@ from config import Settings
 from schema.cost import CostBudget, Limits, PriceList
 from schema.characters import StorableStringLiterals, StorableVariables
 from schema.execution import Executor
-from schema.extensions import ErrorContract, RequireOperationName, log_errors
+from schema.extensions import ErrorContract, OperationObserver, RequireOperationName, log_errors
 from schema.mutation import Mutation
 from schema.query import Query
 from schema.types.account import Account, Application, License
@@ -69,6 +69,7 @@ def build_schema(settings: Settings | None = None) -> AppSchema:
             ErrorContract,
             RequireOperationName,
             StorableVariables,
+            OperationObserver,
             lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
             # Before validation, which visits the document with its fragments expanded.
             cost_budget,

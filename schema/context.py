@@ -35,6 +35,12 @@ class Context:
     auth_error: str | None = None
     client_address: str | None = None
     report_cost: bool = False  # answer with `extensions.cost` (schema/cost.py)
+    # Reads after this request's first write go to the primary (DATABASE_READ_URL's replica
+    # may lag behind it): the request reads its own writes.
+    primary_read_sessionmaker: async_sessionmaker[AsyncSession] | None = None
+    # Set once the document is valid (schema/extensions.OperationObserver): logs, metrics.
+    operation_type: str | None = None
+    operation_name: str | None = None
     loaders: Loaders = field(init=False)
     # What a page's own query fetched for a field of its rows (a company's counts, an
     # entry's actor), keyed by (row object, field): keyed by the object, not the id, since
@@ -60,6 +66,8 @@ class Context:
         after another, so the next one and every payload read afresh."""
         if self.actor is not None:
             self.actor = replace(self.actor, user=None, company=None)
+        if self.primary_read_sessionmaker is not None:
+            self.read_sessionmaker = self.primary_read_sessionmaker
         self._new_loaders()
         self.prefetched.clear()
 

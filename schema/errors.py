@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 import strawberry
 
 from services import errors as domain
+from services import metrics
 
 ErrorCode = strawberry.enum(domain.ErrorCode, description="Stable, machine-readable error codes.")
 ArchiveBlocker = strawberry.enum(
@@ -95,5 +96,6 @@ async def result_of(operation: Awaitable[R], success: Callable[[R], S]) -> S | E
     try:
         value = await operation
     except domain.DomainError as exc:
+        metrics.MUTATION_ERRORS.labels(exc.code.value).inc()
         return to_graphql_error(exc)
     return success(value)

@@ -9,6 +9,7 @@ from typing import Any
 from graphql import GraphQLError, OperationDefinitionNode
 from strawberry.extensions import SchemaExtension
 
+from services import logs as request_log
 from services.errors import AccessError, DomainError
 
 log = logging.getLogger("fleet.graphql")
@@ -101,4 +102,21 @@ class RequireOperationName(SchemaExtension):
                     "Must provide operation name if query contains multiple operations.",
                     extensions={"code": "GRAPHQL_VALIDATION_FAILED"},
                 )
+        yield
+
+
+class OperationObserver(SchemaExtension):
+    """Names the operation for the logs and metrics once the document is parsed and valid
+    (no resolve hook: the fast executor stays on)."""
+
+    def on_execute(self) -> Iterator[None]:
+        context = self.execution_context
+        app_context = context.context
+        name = context.operation_name
+        if hasattr(app_context, "operation_type"):
+            app_context.operation_type = context.operation_type.value
+            app_context.operation_name = name
+        fields = request_log.current()
+        if fields is not None and name:
+            fields.operation = name
         yield

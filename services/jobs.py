@@ -14,16 +14,18 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from models.base import utcnow
 from models.db import begin_write
-from services import device, idempotency, reminders
+from services import device, idempotency, metrics, reminders
 
 log = logging.getLogger("fleet.jobs")
 
 CHARGE_BATCH = 500
+T = TypeVar("T")
 
 
 async def run_reminders(sessionmaker: async_sessionmaker[AsyncSession], *, now: datetime) -> int:
@@ -82,10 +84,21 @@ async def run_all(
 ) -> JobReport:
     now = now or utcnow()
     return JobReport(
-        reminders=await run_reminders(sessionmaker, now=now),
-        charging=await run_charging(sessionmaker, now=now, period=period),
-        purged_keys=await run_purge(sessionmaker, now=now),
+        reminders=await _counted("reminders", run_reminders(sessionmaker, now=now)),
+        charging=await _counted("charging", run_charging(sessionmaker, now=now, period=period)),
+        purged_keys=await _counted("idempotency_purge", run_purge(sessionmaker, now=now)),
     )
+
+
+async def _counted(job: str, run: Awaitable[T]) -> T:
+    """Run one job, counting its outcome for /metrics (runs, last success time)."""
+    try:
+        result = await run
+    except Exception:
+        metrics.record_job(job, ok=False)
+        raise
+    metrics.record_job(job, ok=True)
+    return result
 
 
 class Scheduler:

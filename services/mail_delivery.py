@@ -49,6 +49,7 @@ from config import Settings
 from models.base import utcnow
 from models.db import begin_write
 from models.mail import OutboxMessage
+from services import metrics
 
 logger = logging.getLogger("fleet.mail")
 
@@ -257,26 +258,53 @@ async def deliver_due(
             session, now=clock(), limit=batch, lease=lease, max_attempts=max_attempts
         )
     sent = failed = 0
-    for message in claimed:
-        if loop.time() - started + send_timeout.total_seconds() > lease.total_seconds():
-            logger.warning("Mail pass ran long: the rest of the batch waits for its lease")
-            break
-        try:
-            async with asyncio.timeout(send_timeout.total_seconds()):
-                await transport.send(message)
-        except Exception as exc:
-            failed += 1
-            await _record_failure(sessionmaker, message, exc, clock(), max_attempts)
-            continue
-        sent += 1
-        async with _writing(sessionmaker) as session:
+    pending = list(claimed)
+    try:
+        while pending:
+            if loop.time() - started + send_timeout.total_seconds() > lease.total_seconds():
+                logger.warning("Mail pass ran long: the rest of the batch waits for its lease")
+                break
+            message = pending[0]
+            try:
+                async with asyncio.timeout(send_timeout.total_seconds()):
+                    await transport.send(message)
+            except Exception as exc:
+                failed += 1
+                await _record_failure(sessionmaker, message, exc, clock(), max_attempts)
+                pending.pop(0)
+                continue
+            sent += 1
+            async with _writing(sessionmaker) as session:
+                await session.execute(
+                    update(OutboxMessage)
+                    .where(OutboxMessage.id == message.id, OutboxMessage.sent_at.is_(None))
+                    .values(sent_at=clock(), locked_until=None)
+                )
+            pending.pop(0)
+            logger.info("Mail %s (%s) sent to %s", message.id, message.kind, message.to_address)
+    except asyncio.CancelledError:
+        # A pass cancelled by a shutdown hands back what it has not sent, so another process
+        # takes it now rather than when the lease runs out.
+        if pending:
+            await asyncio.shield(_release(sessionmaker, pending))
+        raise
+    return DeliveryReport(claimed=len(claimed), sent=sent, failed=failed)
+
+
+async def _release(
+    sessionmaker: async_sessionmaker[AsyncSession], messages: list[OutboxMessage]
+) -> None:
+    async with _writing(sessionmaker) as session:
+        for message in messages:
             await session.execute(
                 update(OutboxMessage)
-                .where(OutboxMessage.id == message.id, OutboxMessage.sent_at.is_(None))
-                .values(sent_at=clock(), locked_until=None)
+                .where(
+                    OutboxMessage.id == message.id,
+                    OutboxMessage.sent_at.is_(None),
+                    OutboxMessage.locked_until == message.locked_until,
+                )
+                .values(locked_until=None)
             )
-        logger.info("Mail %s (%s) sent to %s", message.id, message.kind, message.to_address)
-    return DeliveryReport(claimed=len(claimed), sent=sent, failed=failed)
 
 
 async def _record_failure(
@@ -415,7 +443,9 @@ class MailWorker:
             try:
                 report = await deliver_due(self._sessionmaker, self._transport, batch=self._batch)
                 busy = report.claimed == self._batch
+                metrics.record_job("mail_delivery", ok=True)
             except Exception:
+                metrics.record_job("mail_delivery", ok=False)
                 logger.exception(
                     "Mail delivery pass failed; trying again in %ss", self._poll_seconds
                 )

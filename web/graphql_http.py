@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import re
-import uuid
+import time
 from collections.abc import Mapping
 from typing import Any
 
@@ -27,9 +27,10 @@ from config import Settings
 from schema import AppSchema
 from schema.context import Context
 from schema.extensions import INTERNAL_MESSAGE, public_error
-from services import auth, origin
+from services import auth, logs, metrics, origin
 from services.errors import UnauthenticatedError
 from services.tokens import TokenConfig
+from web.observe import request_id_from
 
 log = logging.getLogger("fleet.http")
 
@@ -159,26 +160,33 @@ class GraphQLEndpoint:
         sessionmaker: async_sessionmaker[AsyncSession],
         read_sessionmaker: async_sessionmaker[AsyncSession],
         token_config: TokenConfig,
+        primary_read_sessionmaker: async_sessionmaker[AsyncSession] | None = None,
     ) -> None:
         self.schema = schema
         self.settings = settings
         self.sessionmaker = sessionmaker
         self.read_sessionmaker = read_sessionmaker
+        # With a read replica: who the token belongs to, and reads after a write, come from
+        # the primary (a replica that lags must not revive a revoked session).
+        self.primary_read_sessionmaker = primary_read_sessionmaker
         self.token_config = token_config
         self.ide_html = get_graphql_ide_html("graphiql").replace(
             "parameters.q || EXAMPLE_QUERY", "parameters.q || " + orjson.dumps(WELCOME).decode()
         )
 
     async def handle(self, request: Request) -> Response:
-        request_id = request.headers.get("x-request-id") or uuid.uuid4().hex
-        if not re.fullmatch(r"[A-Za-z0-9\-_.]{1,64}", request_id):
-            request_id = uuid.uuid4().hex
+        started = time.perf_counter()
+        # Chosen by web/observe.py, which binds it to every log line of the request.
+        request_id = request.scope.get("state", {}).get("request_id") or request_id_from(
+            request.headers.get("x-request-id")
+        )
         media_type = _media_type(request)
         # Errors of the transport itself still answer in the negotiated media type.
         error_media_type = media_type or JSON
+        observed = _Observed()
         try:
             with origin.bound(_origin_of(request, request_id)):
-                response = await self._handle(request, request_id, media_type)
+                response = await self._handle(request, request_id, media_type, observed)
         except RequestError as exc:
             response = _errors_response(
                 exc.status,
@@ -200,9 +208,18 @@ class GraphQLEndpoint:
                 },
             )
         response.headers["x-request-id"] = request_id
+        metrics.record_request(
+            operation=observed.operation,
+            kind=observed.kind,
+            outcome=observed.outcome if response.status_code < 500 else "error",
+            seconds=time.perf_counter() - started,
+            codes=observed.codes,
+        )
         return response
 
-    async def _handle(self, request: Request, request_id: str, media_type: str | None) -> Response:
+    async def _handle(
+        self, request: Request, request_id: str, media_type: str | None, observed: _Observed
+    ) -> Response:
         if request.method == "GET":
             if self.settings.graphiql and self._wants_html(request):
                 return HTMLResponse(self.ide_html)
@@ -216,7 +233,13 @@ class GraphQLEndpoint:
         if media_type is None:
             raise RequestError(406, f"Acceptable media types: {GRAPHQL_RESPONSE}, {JSON}")
         query, variables, operation_name, extensions = _params(data)
+        fields = logs.current()
+        observed.operation = operation_name
+        if fields is not None:
+            fields.operation = operation_name
         context = await self._context(request, request_id)
+        if fields is not None and context.actor is not None:
+            fields.user_id = context.actor.user_id
         try:
             result = await self.schema.execute(
                 query,
@@ -241,7 +264,9 @@ class GraphQLEndpoint:
                 if exc.operation_name is None
                 else f'Unknown operation named "{exc.operation_name}".'
             )
-        return self._response(result, media_type, request_id)
+        response = self._response(result, media_type, request_id)
+        observed.seen(context, result)
+        return response
 
     @staticmethod
     def _wants_html(request: Request) -> bool:
@@ -284,6 +309,7 @@ class GraphQLEndpoint:
         context = Context(
             sessionmaker=self.sessionmaker,
             read_sessionmaker=self.read_sessionmaker,
+            primary_read_sessionmaker=self.primary_read_sessionmaker,
             settings=self.settings,
             token_config=self.token_config,
             request_id=request_id,
@@ -298,7 +324,7 @@ class GraphQLEndpoint:
             context.auth_error = "Authorization must be `Bearer <access token>`"
             return context
         try:
-            async with self.read_sessionmaker() as session:
+            async with (self.primary_read_sessionmaker or self.read_sessionmaker)() as session:
                 context.actor = await auth.authenticate(
                     session, config=self.token_config, access_token=match.group(1)
                 )
@@ -331,6 +357,31 @@ class GraphQLEndpoint:
 def _asks_cost(request: Request) -> bool:
     """`X-GraphQL-Cost: true` asks for the document's cost in the answer's extensions."""
     return request.headers.get(COST_HEADER, "").strip().lower() in ("1", "true", "yes")
+
+
+class _Observed:
+    """What the metrics say about one request: its operation, type, outcome, error codes."""
+
+    __slots__ = ("codes", "kind", "operation", "outcome")
+
+    def __init__(self) -> None:
+        self.operation: str | None = None
+        self.kind = "unknown"  # before the document is valid: query, mutation once it is
+        self.outcome = "rejected"  # refused before execution, unless seen() says otherwise
+        self.codes: list[str] = []
+
+    def seen(self, context: Context, result: ExecutionResult) -> None:
+        if context.operation_type is not None:
+            self.kind = context.operation_type
+            self.operation = context.operation_name or self.operation
+        errors = result.errors or []
+        executed = not isinstance(result, PreExecutionError) and context.operation_type
+        self.outcome = ("error" if errors else "ok") if executed else "rejected"
+        for error in errors:
+            code = (error.extensions or {}).get("code") or (
+                public_error(error, None).extensions or {}
+            ).get("code")
+            self.codes.append(code if isinstance(code, str) else "NONE")
 
 
 def _origin_of(request: Request, request_id: str) -> origin.Origin:
