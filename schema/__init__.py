@@ -15,8 +15,8 @@ from strawberry.extensions import (
 from strawberry.types import ExecutionContext
 
 from config import Settings
-from schema.cost import CostBudget, Limits, PriceList
 from schema.characters import StorableStringLiterals, StorableVariables
+from schema.cost import CostBudget, Limits, PriceList
 from schema.execution import Executor
 from schema.extensions import ErrorContract, OperationObserver, RequireOperationName, log_errors
 from schema.mutation import Mutation

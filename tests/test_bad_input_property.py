@@ -230,4 +230,7 @@ def test_every_operation_is_probed() -> None:
     names = {op.name for op in OPERATIONS}
     # A sample of both roots, so that an empty enumeration cannot pass unnoticed.
     assert {"companyTree", "node", "datapointTransferRequest", "creditMove", "login"} <= names
-    assert len(names) == len(SCHEMA.query_type.fields) + len(SCHEMA.mutation_type.fields)
+    query, mutation = SCHEMA.query_type, SCHEMA.mutation_type
+    assert query is not None
+    assert mutation is not None
+    assert len(names) == len(query.fields) + len(mutation.fields)
