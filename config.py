@@ -88,6 +88,9 @@ class Settings:
     max_page_size: int = 100
     max_tree_page_size: int = 5_000
     graphiql: bool = True
+    # Who may introspect and get "Did you mean" suggestions: all, policy (the platform's
+    # staff, by policies/policy.csv; production's default) or off (schema/introspection.py).
+    introspection: str = "all"
     # Links in mails point at the web client, which calls the API with the token.
     app_base_url: str = "http://127.0.0.1:3000"
     invitation_ttl: timedelta = timedelta(days=7)
@@ -169,6 +172,12 @@ class Settings:
             max_tree_page_size=_int(env, "MAX_TREE_PAGE_SIZE", 5_000),
             graphiql=env.get("GRAPHIQL", "true" if environment != "production" else "false")
             == "true",
+            introspection=_choice(
+                env,
+                "INTROSPECTION",
+                "policy" if environment == "production" else "all",
+                ("all", "policy", "off"),
+            ),
             app_base_url=env.get("APP_BASE_URL", "http://127.0.0.1:3000").rstrip("/"),
             invitation_ttl=timedelta(seconds=_int(env, "INVITATION_TTL_SECONDS", 7 * 86400)),
             password_reset_ttl=timedelta(seconds=_int(env, "PASSWORD_RESET_TTL_SECONDS", 3600)),

@@ -174,6 +174,7 @@ def mint_token(settings: Settings, user_id: int) -> str:
         user_id=user_id,
         auth_epoch=0,
         now=datetime.now(UTC),
+        session_id=tokens.new_jti(),  # a session never revoked
     )
     return token
 

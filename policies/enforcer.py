@@ -47,6 +47,7 @@ class Action(enum.StrEnum):
     APPLICATION_CANCEL = "application.cancel"
     APPLICATION_DECIDE = "application.decide"
     LICENSE_MANAGE = "license.manage"
+    SCHEMA_INTROSPECT = "schema.introspect"  # asked with SELF: not about any company
 
 
 class Authorizer:

@@ -19,6 +19,7 @@ from schema.characters import StorableStringLiterals, StorableVariables
 from schema.cost import CostBudget, Limits, PriceList
 from schema.execution import Executor
 from schema.extensions import ErrorContract, OperationObserver, RequireOperationName, log_errors
+from schema.introspection import SchemaReaders
 from schema.mutation import Mutation
 from schema.query import Query
 from schema.types.account import Account, Application, License
@@ -68,6 +69,7 @@ def build_schema(settings: Settings | None = None) -> AppSchema:
         extensions=[
             ErrorContract,
             RequireOperationName,
+            SchemaReaders,
             StorableVariables,
             OperationObserver,
             lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),

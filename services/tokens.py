@@ -1,6 +1,8 @@
 """JSON Web Tokens: one pinned algorithm, every registered claim required and checked.
 
-Access and refresh tokens carry a `typ` claim, so neither can stand in for the other.
+Access and refresh tokens carry a `typ` claim, so neither can stand in for the other. An
+access token names its session (`sid`: the refresh-token family it was issued with), so it
+dies with that session (services/auth.authenticate).
 """
 
 from __future__ import annotations
@@ -43,6 +45,7 @@ class Claims:
     jti: str
     auth_epoch: int
     expires_at: datetime
+    session_id: str | None = None  # access tokens: the refresh-token family
 
 
 def new_jti() -> str:
@@ -56,6 +59,7 @@ def encode(
     user_id: int,
     auth_epoch: int,
     now: datetime,
+    session_id: str | None = None,
     jti: str | None = None,
 ) -> tuple[str, str, datetime]:
     """A signed token, its jti and its expiry."""
@@ -72,6 +76,10 @@ def encode(
         "typ": kind.value,
         "ep": auth_epoch,
     }
+    if kind is TokenType.ACCESS:
+        if session_id is None:
+            raise ValueError("an access token belongs to a session")
+        payload["sid"] = session_id
     return jwt.encode(payload, config.key, algorithm=ALGORITHM), jti, expires_at
 
 
@@ -110,12 +118,16 @@ def _verified(config: TokenConfig, token: str, kind: TokenType) -> Claims:
         raise TokenError("Invalid token") from exc
     if payload.get("typ") != kind.value:
         raise TokenError("Wrong token type")
+    session_id = payload.get("sid")
+    if kind is TokenType.ACCESS and not isinstance(session_id, str):
+        raise TokenError("Invalid token")  # issued before sessions were named: refresh it
     try:
         return Claims(
             user_id=int(payload["sub"]),
             jti=str(payload["jti"]),
             auth_epoch=int(payload.get("ep", -1)),
             expires_at=datetime.fromtimestamp(int(payload["exp"])).astimezone(),
+            session_id=session_id if isinstance(session_id, str) else None,
         )
     except (TypeError, ValueError) as exc:
         raise TokenError("Invalid token") from exc

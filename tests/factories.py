@@ -90,5 +90,6 @@ class Factory:
             user_id=user.id,
             auth_epoch=user.auth_epoch,
             now=datetime.now(UTC),
+            session_id=tokens.new_jti(),  # a session never revoked
         )
         return token

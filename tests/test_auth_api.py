@@ -19,6 +19,7 @@ from models.company import Company
 from models.user import LoginThrottle, Role, User
 from server import token_config
 from services import auth, tokens
+from tests.conftest import StatementCounter
 from tests.factories import PASSWORD, Factory, password_hash
 from tests.graphql import (
     LOGIN,
@@ -68,6 +69,7 @@ def claims_for(client: GraphQLClient, user: User, **overrides: Any) -> dict[str,
         "jti": tokens.new_jti(),
         "typ": "access",
         "ep": user.auth_epoch,
+        "sid": tokens.new_jti(),
     }
     claims.update(overrides)
     return claims
@@ -295,6 +297,66 @@ async def test_logout_revokes_the_rotated_refresh_token_too(
     assert_invalid_token(await refresh(client, second["refreshToken"]))
 
 
+async def test_logout_ends_the_sessions_access_tokens_on_the_next_request(
+    client: GraphQLClient, factory: Factory
+) -> None:
+    # given a user signed in twice (two devices), each access token working
+    user = await factory.user(await factory.company())
+    phone, laptop = await signed_in(client, user), await signed_in(client, user)
+    assert (await me(client, phone["accessToken"])).data["me"]["id"] == gid("User", user.id)
+    # when the phone's session logs out
+    result = await client(LOGOUT, {"input": {"refreshToken": phone["refreshToken"]}})
+    assert result.data["logout"]["__typename"] == "OkPayload"
+    # then its access token fails on the very next request, long before it expires
+    assert_unauthenticated(await me(client, phone["accessToken"]))
+    # and the laptop's session goes on
+    assert (await me(client, laptop["accessToken"])).data["me"]["id"] == gid("User", user.id)
+
+
+async def test_logout_ends_access_tokens_issued_before_a_rotation_too(
+    client: GraphQLClient, factory: Factory
+) -> None:
+    # given a session rotated once: two access tokens of one session, both unexpired
+    first = await signed_in(client, await factory.user(await factory.company()))
+    second = await refresh(client, first["refreshToken"])
+    # when the session logs out with its current refresh token
+    await client(LOGOUT, {"input": {"refreshToken": second["refreshToken"]}})
+    # then neither access token works
+    assert_unauthenticated(await me(client, first["accessToken"]))
+    assert_unauthenticated(await me(client, second["accessToken"]))
+
+
+async def test_refresh_token_reuse_ends_the_sessions_access_tokens(
+    client: GraphQLClient, factory: Factory
+) -> None:
+    # given a rotated session (a thief holds the new pair) and another session of the user
+    user = await factory.user(await factory.company())
+    first = await signed_in(client, user)
+    stolen = await refresh(client, first["refreshToken"])
+    other = await signed_in(client, user)
+    assert (await me(client, stolen["accessToken"])).data["me"]["id"] == gid("User", user.id)
+    # when the spent refresh token is replayed
+    assert_invalid_token(await refresh(client, first["refreshToken"]))
+    # then the session's access tokens die at once, the other session's do not
+    assert_unauthenticated(await me(client, stolen["accessToken"]))
+    assert_unauthenticated(await me(client, first["accessToken"]))
+    assert (await me(client, other["accessToken"])).data["me"]["id"] == gid("User", user.id)
+
+
+async def test_the_session_check_costs_no_second_query(
+    client: GraphQLClient, factory: Factory, count_statements: StatementCounter
+) -> None:
+    # given a signed-in user
+    pair = await signed_in(client, await factory.user(await factory.company()))
+    count_statements.statements.clear()
+    # when they ask who they are
+    assert (await me(client, pair["accessToken"])).data["me"]
+    # then the user, the company and the session were read in one statement
+    reads = [s for s in count_statements.statements if "refresh_tokens" in s or "users" in s]
+    assert len(reads) == 1, count_statements.statements
+    assert "refresh_tokens" in reads[0]
+
+
 # --- tokens the server did not issue, or no longer honours -----------------------------
 
 
@@ -311,6 +373,7 @@ async def test_expired_access_token_is_unauthenticated(
         user_id=user.id,
         auth_epoch=user.auth_epoch,
         now=issued,
+        session_id=tokens.new_jti(),
     )
     assert expires_at < datetime.now(UTC)
     # when it is used
@@ -359,6 +422,8 @@ async def test_a_hand_built_token_is_accepted_when_everything_is_right(
         "no exp",
         "no sub",
         "no epoch",
+        "no session",
+        "session not a string",
         "unknown user",
         "sub not a number",
     ],
@@ -387,8 +452,16 @@ async def test_forged_or_incomplete_tokens_are_unauthenticated(
             claims["sub"] = str(user.id + 1000)
         elif defect == "sub not a number":
             claims["sub"] = "admin"
+        elif defect == "session not a string":
+            claims["sid"] = 7
         else:
-            missing = {"no jti": "jti", "no typ": "typ", "no exp": "exp", "no sub": "sub"}
+            missing = {
+                "no jti": "jti",
+                "no typ": "typ",
+                "no exp": "exp",
+                "no sub": "sub",
+                "no session": "sid",
+            }
             claims.pop(missing.get(defect, "ep"))
         token = sign(client, claims)
     # when it is used

@@ -76,6 +76,9 @@ MATRIX: dict[Action, Rule] = {
     # approve or reject applications; manage the license catalog: ADMINISTRATOR, platform, any T
     Action.APPLICATION_DECIDE: Rule(ADMINISTRATOR, ANY, platform_only=True),
     Action.LICENSE_MANAGE: Rule(ADMINISTRATOR, ANY, platform_only=True),
+    # not in SPEC section 3 (section 8: the schema is not for strangers): read the schema by
+    # introspection in production: the platform's staff, any role; asked about oneself only
+    Action.SCHEMA_INTROSPECT: Rule(USER, frozenset({SELF}), platform_only=True),
 }
 
 
