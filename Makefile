@@ -4,10 +4,10 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cksum < requirements.lock | cut -d' ' -f1)
 # Node test tools, each a folder with its own package.json and package-lock.json.
-NPM_DIRS := tests/http_audit
+NPM_DIRS := tests/http_audit tests/apollo_client tests/browser
 TYPED  := config.py cli.py server.py models policies services schema resolvers web migrations tests bench
 
-.PHONY: install run test lint typecheck pytest schema lock npm-deps clean bench
+.PHONY: install run test lint typecheck pytest schema lock npm-deps clean bench graphiql
 
 $(STAMP): requirements.lock
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is required (set PYTHON=python3.11)")'
@@ -55,6 +55,12 @@ bench: install
 schema: install
 	$(BIN)/python -m schema.export > schema.graphql
 
+## Refresh GraphiQL's served files (web/static/graphiql + manifest.json) from the npm packages
+## pinned in tools/graphiql (change a pin there with `npm install --package-lock-only` first)
+graphiql:
+	npm ci --prefix tools/graphiql --no-audit --no-fund --loglevel=error
+	node tools/graphiql/build.mjs
+
 ## Re-pin requirements.lock from pyproject.toml
 lock: install
 	$(BIN)/python -m pip install --quiet uv
@@ -62,4 +68,4 @@ lock: install
 		--generate-hashes -o requirements.lock
 
 clean:
-	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis $(addsuffix /node_modules,$(NPM_DIRS))
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis $(addsuffix /node_modules,$(NPM_DIRS) tools/graphiql)

@@ -1,4 +1,5 @@
-"""Command-line tool: `python cli.py {migrate,bootstrap,run,mail-drain}`.
+"""Command-line tool: `python cli.py <command>` (migrate, bootstrap, run, mail-drain, jobs,
+ledger-check, allowlist).
 
 `run` is what `make run` calls: migrate, bootstrap when the database has no root, serve.
 `mail-drain` delivers the mail that is due once (what each server's mail worker does on its own).
@@ -11,7 +12,9 @@ import asyncio
 import logging
 import signal
 import sys
+from pathlib import Path
 
+import orjson
 from alembic import command
 
 from config import ConfigError, Settings
@@ -116,6 +119,23 @@ def report(result: BootstrapResult) -> None:
         print("  Generated password (shown once, store it now):", result.generated_password)
 
 
+def write_allowlist(output: Path, sources: list[Path], *, add_typename: bool) -> int:
+    from graphql import GraphQLError
+
+    from schema import build_schema
+    from web.allowlist import build_manifest
+    from web.persisted import AllowlistError
+
+    try:
+        manifest = build_manifest(sources, build_schema()._schema, add_typename=add_typename)
+    except (AllowlistError, GraphQLError, OSError) as exc:
+        print(f"Allowlist not written: {exc}", file=sys.stderr)
+        return 1
+    output.write_bytes(orjson.dumps(manifest, option=orjson.OPT_INDENT_2) + b"\n")
+    print(f"Allowlist: {len(manifest['operations'])} document(s) written to {output}.")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="cli.py", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -127,7 +147,21 @@ def main(argv: list[str] | None = None) -> int:
         "jobs", help="migrate, then run the periodic jobs once (reminders, charging, purge)"
     )
     sub.add_parser("ledger-check", help="migrate, then check the credit ledger's invariants")
+    allow = sub.add_parser(
+        "allowlist",
+        help="build the DOCUMENT_ALLOWLIST file from the clients' operations "
+        "(.graphql files, Apollo persisted query manifests)",
+    )
+    allow.add_argument("output", type=Path, help="the manifest to write (JSON)")
+    allow.add_argument("sources", type=Path, nargs="+", help=".graphql or manifest .json files")
+    allow.add_argument(
+        "--add-typename",
+        action="store_true",
+        help="add __typename as Apollo Client's cache does before hashing (its default)",
+    )
     args = parser.parse_args(argv)
+    if args.command == "allowlist":
+        return write_allowlist(args.output, args.sources, add_typename=args.add_typename)
     try:
         settings = Settings.from_env()
     except ConfigError as exc:

@@ -118,6 +118,9 @@ class Settings:
     log_level: str = "INFO"
     tracing: bool = False  # OpenTelemetry spans of requests and SQL, exported by OTLP
     shutdown_grace_seconds: float = 30.0  # SIGTERM: how long requests in flight may finish
+    hsts_max_age: int = 0  # seconds; set when served behind TLS (0: no HSTS header)
+    apq_cache_size: int = 1_000  # automatic persisted queries kept per process (0: off)
+    document_allowlist: Path | None = None  # set: only these documents run (trusted documents)
 
     @property
     def is_production(self) -> bool:
@@ -206,6 +209,11 @@ class Settings:
             log_level=_choice(env, "LOG_LEVEL", "INFO", ("DEBUG", "INFO", "WARNING", "ERROR")),
             tracing=_bool(env, "TRACING", False),
             shutdown_grace_seconds=_seconds(env, "SHUTDOWN_GRACE_SECONDS", 30.0),
+            hsts_max_age=_int(env, "HSTS_MAX_AGE", 0),
+            apq_cache_size=_int(env, "APQ_CACHE_SIZE", 1_000),
+            document_allowlist=Path(env["DOCUMENT_ALLOWLIST"])
+            if env.get("DOCUMENT_ALLOWLIST")
+            else None,
         )
 
 

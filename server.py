@@ -16,7 +16,7 @@ from opentelemetry.sdk.trace import TracerProvider
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Mount, Route
 
 from config import Settings
 from models.db import create_engine, create_read_sessionmaker, create_sessionmaker
@@ -27,10 +27,12 @@ from services.access import authorizer
 from services.jobs import Scheduler
 from services.mail_delivery import MailWorker, transport_for
 from services.tokens import TokenConfig
-from web import tracing
+from web import explorer, tracing
 from web.graphql_http import GraphQLEndpoint
+from web.headers import SecurityHeadersMiddleware
 from web.observe import RequestObserver
 from web.ops import Ops
+from web.persisted import PersistedDocuments, load_allowlist
 
 logger = logging.getLogger("fleet.server")
 
@@ -92,6 +94,12 @@ def create_app(
         read_sessionmaker=read_sessionmaker,
         primary_read_sessionmaker=primary_reads if read_engine else None,
         token_config=token_config(settings),
+        persisted=PersistedDocuments(
+            cache_size=settings.apq_cache_size,
+            allowlist=load_allowlist(settings.document_allowlist)
+            if settings.document_allowlist is not None
+            else None,
+        ),
     )
     ops = Ops(
         settings=settings,
@@ -144,14 +152,19 @@ def create_app(
         ),
     ]
     if tracer_provider is not None:
-        # Outermost: the server span covers everything, and is current in RequestObserver.
+        # Outside the observer: the server span covers everything, and is current in it.
         middleware.insert(0, tracing.asgi_middleware(tracer_provider))
+    # Outermost, so every answer carries the headers, CORS refusals included.
+    middleware.insert(0, Middleware(SecurityHeadersMiddleware, hsts_max_age=settings.hsts_max_age))
+    routes: list[BaseRoute] = [
+        # Every method reaches the endpoint, so refusals share its JSON error shape.
+        Route("/graphql", endpoint.handle, methods=["GET", "POST", "PUT", "PATCH", "DELETE"]),
+        *ops.routes(),
+    ]
+    if settings.graphiql:
+        routes.append(Mount(explorer.STATIC_PREFIX, explorer.static_files()))
     app = Starlette(
-        routes=[
-            # Every method reaches the endpoint, so refusals share its JSON error shape.
-            Route("/graphql", endpoint.handle, methods=["GET", "POST", "PUT", "PATCH", "DELETE"]),
-            *ops.routes(),
-        ],
+        routes=routes,
         middleware=middleware,
         lifespan=lifespan,
     )

@@ -11,80 +11,29 @@ Runs once, on SQLite, whatever the backend parametrization of the other tests.
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import socket
 import subprocess
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
 
-import cli
-from config import Settings
-from server import create_app
+from tests.live import live_settings, node_tool, serve
 
-AUDIT_DIR = Path(__file__).parent / "http_audit"
-AUDIT_SCRIPT = AUDIT_DIR / "audit.mjs"
-STARTUP_TIMEOUT = 20.0
+AUDIT_SCRIPT = Path(__file__).parent / "http_audit" / "audit.mjs"
 AUDIT_TIMEOUT = 180.0
 
 
 @pytest.fixture
 def node() -> str:
-    """The Node binary, with the audit's packages installed; skip (fail under CI) otherwise."""
-    node = shutil.which("node")
-    missing = None
-    if node is None:
-        missing = "`node` is not on PATH (Node 18+ is needed for the GraphQL-over-HTTP audit)"
-    elif not (AUDIT_DIR / "node_modules" / "graphql-http").is_dir():
-        missing = "tests/http_audit/node_modules is missing: run `npm ci --prefix tests/http_audit`"
-    if missing is not None:
-        if os.environ.get("CI"):
-            pytest.fail(f"{missing} (required because CI is set)")
-        pytest.skip(missing)
-    assert node is not None
-    return node
+    return node_tool("http_audit", "graphql-http")
 
 
 @pytest.fixture
 def server_url(tmp_path: Path) -> Iterator[str]:
-    """The app served by uvicorn in a background thread; yields the /graphql URL."""
-    settings = Settings(
-        environment="test",
-        database_url=f"sqlite+aiosqlite:///{tmp_path / 'audit.db'}",
-        data_dir=tmp_path,
-        jwt_key="audit-test-key-" + "x" * 40,
-        graphiql=True,  # the browser page must not get in the way of API GETs
-    )
-    cli.migrate(settings)
-    # Bound here and handed to uvicorn, so no other process can take the port in between.
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    server = uvicorn.Server(
-        uvicorn.Config(create_app(settings), log_level="warning", lifespan="on")
-    )
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    try:
-        deadline = time.monotonic() + STARTUP_TIMEOUT
-        while not server.started:
-            if not thread.is_alive():
-                pytest.fail("uvicorn exited during startup (see the captured log)")
-            if time.monotonic() > deadline:
-                pytest.fail(f"uvicorn did not start within {STARTUP_TIMEOUT:.0f}s")
-            time.sleep(0.05)
-        yield f"http://127.0.0.1:{port}/graphql"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        sock.close()
+    # graphiql on: the browser page must not get in the way of API GETs.
+    with serve(live_settings(tmp_path, graphiql=True)) as base:
+        yield f"{base}/graphql"
 
 
 def _summary(stdout: str) -> dict[str, Any] | None:

@@ -1,4 +1,5 @@
-"""GraphQL over HTTP (the GraphQL-over-HTTP spec), with GraphiQL for browsers.
+"""GraphQL over HTTP (the GraphQL-over-HTTP spec), with GraphiQL for browsers and persisted
+documents (web/persisted.py).
 
 Written here rather than taken from Strawberry's view because the spec's
 `application/graphql-response+json` media type, with its status codes, is not supported
@@ -17,8 +18,7 @@ import orjson
 from graphql import GraphQLError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, Response
-from strawberry.http.ides import get_graphql_ide_html
+from starlette.responses import Response
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.types.execution import ExecutionResult, PreExecutionError
 from strawberry.types.graphql import OperationType
@@ -30,7 +30,9 @@ from schema.extensions import INTERNAL_MESSAGE, public_error
 from services import auth, logs, metrics, origin
 from services.errors import UnauthenticatedError
 from services.tokens import TokenConfig
+from web.explorer import page_response
 from web.observe import request_id_from
+from web.persisted import PersistedDocuments, PersistedQueryError
 
 log = logging.getLogger("fleet.http")
 
@@ -38,23 +40,6 @@ JSON = "application/json"
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 COST_HEADER = "x-graphql-cost"
 _BEARER = re.compile(r"^Bearer +([A-Za-z0-9\-_.=]+)$", re.IGNORECASE)  # RFC 9110: any case
-
-WELCOME = """# Welcome to the fleet administration API.
-#
-# 1. Sign in: run the login mutation below (Ctrl-Enter) with the bootstrap
-#    administrator's email and password (printed by `make run`).
-# 2. Open the Headers tab below and paste:
-#      {"Authorization": "Bearer <accessToken from the answer>"}
-# 3. Query away, e.g. { me { email role company { name } } }
-#
-mutation SignIn {
-  login(input: {email: "admin@example.com", password: "..."}) {
-    __typename
-    ... on AuthPayload { accessToken refreshToken user { email role } }
-    ... on Error { code field message }
-  }
-}
-"""
 
 
 class RequestError(Exception):
@@ -67,15 +52,19 @@ class RequestError(Exception):
         415: "UNSUPPORTED_MEDIA_TYPE",
     }
 
-    def __init__(self, status: int, message: str, headers: Mapping[str, str] | None = None):
+    def __init__(
+        self,
+        status: int,
+        message: str,
+        headers: Mapping[str, str] | None = None,
+        *,
+        code: str | None = None,
+    ):
         super().__init__(message)
         self.status = status
         self.message = message
         self.headers = dict(headers or {})
-
-    @property
-    def code(self) -> str:
-        return self.CODES.get(self.status, "BAD_REQUEST")
+        self.code = code or self.CODES.get(status, "BAD_REQUEST")
 
 
 def _quality(params: list[str]) -> float:
@@ -123,11 +112,14 @@ def _json_map(value: Any, name: str) -> dict[str, Any] | None:
     return value
 
 
-def _params(data: Any) -> tuple[str, dict[str, Any] | None, str | None, dict[str, Any] | None]:
+def _params(
+    data: Any,
+) -> tuple[str | None, dict[str, Any] | None, str | None, dict[str, Any] | None]:
+    """The request's parameters; `query` may be absent (a persisted document's hash instead)."""
     if not isinstance(data, dict):
         raise RequestError(400, "The request body must be a JSON object (batches are not accepted)")
     query = data.get("query")
-    if not isinstance(query, str) or not query.strip():
+    if query is not None and (not isinstance(query, str) or not query.strip()):
         raise RequestError(400, "`query` must be a non-empty string")
     operation_name = data.get("operationName")
     if operation_name is not None and not isinstance(operation_name, str):
@@ -160,6 +152,7 @@ class GraphQLEndpoint:
         sessionmaker: async_sessionmaker[AsyncSession],
         read_sessionmaker: async_sessionmaker[AsyncSession],
         token_config: TokenConfig,
+        persisted: PersistedDocuments,
         primary_read_sessionmaker: async_sessionmaker[AsyncSession] | None = None,
     ) -> None:
         self.schema = schema
@@ -170,9 +163,7 @@ class GraphQLEndpoint:
         # the primary (a replica that lags must not revive a revoked session).
         self.primary_read_sessionmaker = primary_read_sessionmaker
         self.token_config = token_config
-        self.ide_html = get_graphql_ide_html("graphiql").replace(
-            "parameters.q || EXAMPLE_QUERY", "parameters.q || " + orjson.dumps(WELCOME).decode()
-        )
+        self.persisted = persisted
 
     async def handle(self, request: Request) -> Response:
         started = time.perf_counter()
@@ -222,7 +213,7 @@ class GraphQLEndpoint:
     ) -> Response:
         if request.method == "GET":
             if self.settings.graphiql and self._wants_html(request):
-                return HTMLResponse(self.ide_html)
+                return page_response(self.settings.bootstrap_admin_email)
             data = _get_params(request)
             allowed = {OperationType.QUERY}
         elif request.method == "POST":
@@ -237,12 +228,19 @@ class GraphQLEndpoint:
         observed.operation = operation_name
         if fields is not None:
             fields.operation = operation_name
+        try:
+            # Before authentication and parsing: a refused document costs a hash, no more.
+            resolved = self.persisted.resolve(query, extensions)
+        except PersistedQueryError as exc:
+            if exc.status is not None:
+                raise RequestError(exc.status, exc.message, code=exc.code) from exc
+            return self._response(_request_error(exc.message, exc.code), media_type, request_id)
         context = await self._context(request, request_id)
         if fields is not None and context.actor is not None:
             fields.user_id = context.actor.user_id
         try:
             result = await self.schema.execute(
-                query,
+                resolved.document,
                 variable_values=variables,
                 context_value=context,
                 operation_name=operation_name,
@@ -264,6 +262,9 @@ class GraphQLEndpoint:
                 if exc.operation_name is None
                 else f'Unknown operation named "{exc.operation_name}".'
             )
+        if resolved.register is not None and not isinstance(result, PreExecutionError):
+            # Kept only once it has parsed and validated: garbage never takes a place.
+            self.persisted.register(resolved.register, resolved.document)
         response = self._response(result, media_type, request_id)
         observed.seen(context, result)
         return response
@@ -398,9 +399,10 @@ def _format(error: GraphQLError) -> dict[str, Any]:
     return dict(error.formatted)
 
 
-def _request_error(message: str) -> ExecutionResult:
+def _request_error(message: str, code: str | None = None) -> ExecutionResult:
     """A GraphQL request error raised outside graphql-core: nothing was executed."""
-    return PreExecutionError(data=None, errors=[GraphQLError(message)])
+    extensions = {"code": code} if code else None
+    return PreExecutionError(data=None, errors=[GraphQLError(message, extensions=extensions)])
 
 
 def _json_response(
