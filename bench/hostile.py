@@ -69,7 +69,9 @@ def refused(reply: Reply) -> bool:
         return False
     errors = reply.json().get("errors") or []
     codes = {error.get("extensions", {}).get("code") for error in errors}
-    return "data" not in reply.json() and bool(codes & {"GRAPHQL_VALIDATION_FAILED"})
+    # The 600-fold repetition is over the token limit: refused before parsing.
+    refusals = {"GRAPHQL_VALIDATION_FAILED", "GRAPHQL_PARSE_FAILED"}
+    return "data" not in reply.json() and bool(codes & refusals)
 
 
 async def refusal_cpu(
