@@ -44,7 +44,8 @@ def log_errors(errors: list[GraphQLError], context: Any) -> None:
             log.info("client error (request %s): %s", request_id, error.message)
 
 
-def _with_code(error: GraphQLError, message: str, extensions: dict[str, Any]) -> GraphQLError:
+def rewritten(error: GraphQLError, message: str, extensions: dict[str, Any]) -> GraphQLError:
+    """The error with this message and these extensions added, its cause dropped."""
     return GraphQLError(
         message,
         nodes=error.nodes,
@@ -59,19 +60,19 @@ def _with_code(error: GraphQLError, message: str, extensions: dict[str, Any]) ->
 def public_error(error: GraphQLError, request_id: str | None) -> GraphQLError:
     original = error.original_error
     if isinstance(original, AccessError):
-        return _with_code(error, original.message, {"code": original.extension_code})
+        return rewritten(error, original.message, {"code": original.extension_code})
     if isinstance(original, DomainError):
-        return _with_code(
+        return rewritten(
             error, original.message, {"code": original.code.value, "field": original.field}
         )
     if is_unexpected(error):
-        return _with_code(
+        return rewritten(
             error, INTERNAL_MESSAGE, {"code": "INTERNAL_SERVER_ERROR", "requestId": request_id}
         )
     if not (error.extensions or {}).get("code") and error.path is None:
         # graphql-core's own parse, validation and variable errors carry no code.
         code = "GRAPHQL_PARSE_FAILED" if error.message.startswith("Syntax Error") else None
-        return _with_code(error, error.message, {"code": code or "GRAPHQL_VALIDATION_FAILED"})
+        return rewritten(error, error.message, {"code": code or "GRAPHQL_VALIDATION_FAILED"})
     return error
 
 

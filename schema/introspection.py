@@ -26,6 +26,7 @@ from strawberry.extensions import SchemaExtension
 from config import Settings
 from policies.actor import Actor
 from policies.enforcer import Action, Relation
+from schema.extensions import rewritten
 from services.access import can
 
 INTROSPECTION_FIELDS = frozenset({"__schema", "__type"})
@@ -58,17 +59,7 @@ def introspects(document: DocumentNode) -> bool:
 
 def without_suggestions(error: GraphQLError) -> GraphQLError:
     message = _SUGGESTION.sub("", error.message)
-    if message == error.message:
-        return error
-    return GraphQLError(
-        message,
-        nodes=error.nodes,
-        source=error.source,
-        positions=error.positions,
-        path=error.path,
-        original_error=error.original_error,
-        extensions=error.extensions,
-    )
+    return error if message == error.message else rewritten(error, message, {})
 
 
 def _caller(context: Any) -> tuple[Settings | None, Actor | None]:
