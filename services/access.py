@@ -21,7 +21,7 @@ from models.base import Base
 from models.company import Company
 from policies.actor import Actor
 from policies.enforcer import Action, Authorizer, Relation
-from policies.scope import RELATION_TO_ACTOR, actor_parameters
+from policies.scope import RELATION_TO_ACTOR, actor_parameters, in_subtree_between
 from services.errors import ForbiddenError, NotFoundError
 
 
@@ -176,6 +176,8 @@ async def authorize_named(
     the same rows cannot deadlock) and only on rows in scope; the models are locked in the
     order their first object is named.
     """
+    if all(item.model in GLOBAL_MODELS for item in named):
+        raise ValueError("Name an object placed in the tree: the role is asked at its relation")
     groups: dict[tuple[type[Base], Lock], set[int]] = {}
     for item in named:
         groups.setdefault((item.model, item.lock), set()).add(item.id)
@@ -211,7 +213,8 @@ def _named_query(model: type[Base], lock: Lock) -> Select[Base, int, str | None]
         query = query.join(Company, Company.id == columns.company_id)
     # Out of scope is filtered in SQL: such rows are neither answered nor locked.
     query = query.where(
-        columns.id.in_(bindparam("ids", expanding=True)), RELATION_TO_ACTOR.is_not(None)
+        columns.id.in_(bindparam("ids", expanding=True)),
+        in_subtree_between(bindparam("actor_path"), bindparam("actor_path_end")),
     ).order_by(columns.id)
     if lock is Lock.NONE:
         return query

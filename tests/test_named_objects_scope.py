@@ -19,19 +19,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import Any
 
 import pytest
 
 from models.account import (
     Account,
-    AccountState,
     Application,
-    PaymentMethod,
-    Sector,
 )
-from models.base import utcnow
 from models.company import Company
 from models.credit import CreditBalance, IdempotencyKey, LedgerEntry
 from models.device import Device
@@ -44,11 +39,10 @@ from tests.graphql import (
     error,
     gid,
     mutation,
-    pk,
     union,
     without_message,
 )
-from tests.helpers import Maker, account_request, license_ids, snapshot_of
+from tests.helpers import Maker, account_request, add_account, license_ids, snapshot_of
 
 # Every row these mutations could write: equal snapshots mean nothing was written.
 snapshot = snapshot_of(Account, Application, Device, LedgerEntry, CreditBalance, IdempotencyKey)
@@ -80,39 +74,18 @@ class World:
         return await self.client(mutation(name, SELECTIONS[name]), {"input": data}, token=token)
 
 
-async def add_account(maker: Maker, company: Company, license_id: int) -> str:
-    """An active datapoint account, written directly: its filing is not under test."""
-    async with maker() as session, session.begin():
-        account = Account(
-            company_id=company.id,
-            name="Energy savings",
-            customer_name="Hotel Sol S.L.",
-            license_id=license_id,
-            datapoints=100,
-            period_months=12,
-            sector=Sector.HOSPITALITY,
-            payment_method=PaymentMethod.DIRECT_DEBIT,
-            state=AccountState.ACTIVE,
-            starts_at=utcnow(),
-            expires_at=utcnow() + timedelta(days=365),
-        )
-        session.add(account)
-    return gid("Account", account.id)
-
-
 @pytest.fixture
 async def world(client: GraphQLClient, factory: Factory, sessionmaker: Maker) -> World:
     licenses = await license_ids(sessionmaker)
-    starter = pk(licenses["STARTER_DP"])
     platform = await factory.company(name="Platform")
     early = await factory.company(platform, name="Early")
-    early_account = await add_account(sessionmaker, early, starter)
+    early_account = gid("Account", (await add_account(sessionmaker, early)).id)
     partner = await factory.company(platform, name="Partner")
     customer = await factory.company(partner, name="Customer")
-    partner_account = await add_account(sessionmaker, partner, starter)
-    customer_account = await add_account(sessionmaker, customer, starter)
+    partner_account = gid("Account", (await add_account(sessionmaker, partner)).id)
+    customer_account = gid("Account", (await add_account(sessionmaker, customer)).id)
     late = await factory.company(platform, name="Late")
-    late_account = await add_account(sessionmaker, late, starter)
+    late_account = gid("Account", (await add_account(sessionmaker, late)).id)
     async with sessionmaker() as session, session.begin():
         # Credits on both sides of a move, so a move wrongly let through would show.
         session.add_all(
