@@ -31,7 +31,7 @@ from policies.actor import Actor
 from policies.enforcer import Action, Relation
 from policies.scope import visible_to
 from services import mail
-from services.access import authorize_company, can, company_in_scope, require
+from services.access import Lock, Named, authorize_named, can, company_in_scope, require
 from services.account import (
     MAX_AMOUNT,
     RENEWAL_MONTHS,
@@ -129,9 +129,7 @@ async def _check_extension(
         raise ValidationError("RTC lines are only available in Spain", field="rtcLines")
 
 
-async def _check_license_change(
-    session: AsyncSession, account: Account, company: Company, license: License
-) -> None:
+async def _check_license_change(session: AsyncSession, account: Account, license: License) -> None:
     current = await get_license(session, account.license_id, field="accountId")
     if license.id == current.id:
         raise ValidationError("The account already has this license", field="licenseId")
@@ -215,14 +213,16 @@ async def _file(
 async def request_new_account(
     session: AsyncSession, *, actor: Actor, company_id: int, terms: AccountTerms
 ) -> Application:
-    company = await authorize_company(
-        session, actor, Action.APPLICATION_REQUEST, company_id, field="companyId"
+    named_company = Named(Company, company_id, "companyId")
+    named_license = Named(License, terms.license_id, "licenseId")
+    found = await authorize_named(
+        session, actor, Action.APPLICATION_REQUEST, named_company, named_license
     )
+    company, license = found[named_company], found[named_license]
     if company.archived_at is not None:
         raise ValidationError(
             "The company is archived", field="companyId", code=ErrorCode.COMPANY_ARCHIVED
         )
-    license = await get_license(session, terms.license_id, field="licenseId")
     terms = clean_terms(terms, license=license, company=company)
     account = Account(
         company_id=company.id,
@@ -293,9 +293,15 @@ async def request_extension(
 async def request_license_change(
     session: AsyncSession, *, actor: Actor, account_id: int, license_id: int
 ) -> Application:
-    account, company = await _subject(session, actor, account_id)
-    license = await get_license(session, license_id, field="licenseId")
-    await _check_license_change(session, account, company, license)
+    # The license is named too: NOT_FOUND when missing, before the role is asked.
+    named_account = Named(Account, account_id, "accountId", Lock.UPDATE)
+    named_license = Named(License, license_id, "licenseId")
+    found = await authorize_named(
+        session, actor, Action.APPLICATION_REQUEST, named_account, named_license
+    )
+    account, license = found[named_account], found[named_license]
+    _require_open_account(account, "accountId")
+    await _check_license_change(session, account, license)
     return await _file(
         session,
         actor,
@@ -324,29 +330,13 @@ async def request_datapoint_transfer(
     target_account_id: int,
     datapoints: int,
 ) -> Application:
-    # Lock the two accounts in id order, so two opposite transfers cannot deadlock.
-    first, second = sorted((account_id, target_account_id))
-    locked = {
-        first: await authorize_account(
-            session,
-            actor,
-            Action.APPLICATION_REQUEST,
-            first,
-            lock=True,
-            field="accountId" if first == account_id else "targetAccountId",
-        )
-    }
-    if second != first:
-        locked[second] = await authorize_account(
-            session,
-            actor,
-            Action.APPLICATION_REQUEST,
-            second,
-            lock=True,
-            field="accountId" if second == account_id else "targetAccountId",
-        )
-    source, _ = locked[account_id]
-    target, _ = locked[target_account_id]
+    # One lookup locks both accounts in id order: two opposite transfers cannot deadlock.
+    named_source = Named(Account, account_id, "accountId", Lock.UPDATE)
+    named_target = Named(Account, target_account_id, "targetAccountId", Lock.UPDATE)
+    found = await authorize_named(
+        session, actor, Action.APPLICATION_REQUEST, named_source, named_target
+    )
+    source, target = found[named_source], found[named_target]
     _require_open_account(source, "accountId")
     _require_open_account(target, "targetAccountId")
     await _check_transfer(session, source, target, datapoints)
@@ -435,7 +425,7 @@ async def approve(session: AsyncSession, *, actor: Actor, application_id: int) -
         account.sms_credits += extension.sms_credits
     elif application.kind is ApplicationKind.LICENSE_CHANGE:
         license = await get_license(session, change["licenseId"], field="id")
-        await _check_license_change(session, account, company, license)
+        await _check_license_change(session, account, license)
         account.license_id = license.id
     elif application.kind is ApplicationKind.RENEWAL:
         assert account.expires_at is not None  # only approved accounts are renewed

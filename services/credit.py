@@ -30,7 +30,7 @@ from policies.actor import Actor
 from policies.enforcer import Action
 from policies.scope import actor_parameters, in_subtree_between, relation_of
 from services import idempotency
-from services.access import authorize_companies, authorize_company, require
+from services.access import Named, authorize_company, authorize_named, require
 from services.errors import ErrorCode, NotFoundError, ValidationError
 from services.pagination import Page, PageRequest, cursor_key
 
@@ -195,12 +195,10 @@ async def move_credits(
     idempotency_key: str | None = None,
 ) -> Transfer:
     """Between a company and one of its children, either way; both in the actor's scope."""
-    source, target = await authorize_companies(
-        session,
-        actor,
-        Action.CREDIT_MOVE,
-        {"fromCompanyId": source_id, "toCompanyId": target_id},
-    )
+    named_source = Named(Company, source_id, "fromCompanyId")
+    named_target = Named(Company, target_id, "toCompanyId")
+    found = await authorize_named(session, actor, Action.CREDIT_MOVE, named_source, named_target)
+    source, target = found[named_source], found[named_target]
     # Credits may leave an archived company (none should be there), never enter one.
     _refuse_archived(target, "toCompanyId")
     if source.parent_id != target.id and target.parent_id != source.id:

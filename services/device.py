@@ -27,7 +27,7 @@ from policies.actor import Actor
 from policies.enforcer import Action
 from policies.scope import in_subtree_between
 from services import credit, idempotency
-from services.access import authorize_company, require, row_in_scope
+from services.access import Lock, Named, authorize_company, authorize_named, require, row_in_scope
 from services.credit import InsufficientCreditsError
 from services.errors import ConflictError, ErrorCode, NotFoundError, ValidationError
 from services.pagination import Page, PageRequest, cursor_key
@@ -69,11 +69,10 @@ def _clean_spec(spec: DeviceSpec) -> DeviceSpec:
 
 
 async def _check_account(
-    session: AsyncSession, company: Company, account_id: int, datapoints: int, now: datetime
-) -> Account:
-    """The account may take the device: same company, running, datapoint quota not short."""
-    account = await session.get(Account, account_id, with_for_update=True)
-    if account is None or account.company_id != company.id:
+    session: AsyncSession, company: Company, account: Account, datapoints: int, now: datetime
+) -> None:
+    """The account (locked) may take the device: same company, running, quota not short."""
+    if account.company_id != company.id:
         raise NotFoundError("Account", field="accountId")
     if account.state is not AccountState.ACTIVE or (
         account.expires_at is not None and account.expires_at <= now
@@ -102,7 +101,6 @@ async def _check_account(
             field="datapoints",
             code=ErrorCode.QUOTA_EXCEEDED,
         )
-    return account
 
 
 async def register_device(
@@ -114,10 +112,22 @@ async def register_device(
     period: timedelta,
     idempotency_key: str | None = None,
 ) -> Device:
-    # Shared lock: the company cannot be archived while a device enters it.
-    company = await authorize_company(
-        session, actor, Action.DEVICE_REGISTER, company_id, field="companyId", share=True
+    # Shared lock: the company cannot be archived while a device enters it. The account,
+    # named too, is in scope or NOT_FOUND before the role is asked.
+    named_company = Named(Company, company_id, "companyId", Lock.SHARE)
+    named_account = (
+        None
+        if spec.account_id is None
+        else Named(Account, spec.account_id, "accountId", Lock.UPDATE)
     )
+    found = await authorize_named(
+        session,
+        actor,
+        Action.DEVICE_REGISTER,
+        named_company,
+        *([named_account] if named_account else []),
+    )
+    company = found[named_company]
     if company.archived_at is not None:
         raise ValidationError(
             "The company is archived", field="companyId", code=ErrorCode.COMPANY_ARCHIVED
@@ -136,8 +146,8 @@ async def register_device(
         return device
     await _check_serial_free(session, spec.serial_number)
     now = utcnow()
-    if spec.account_id is not None:
-        await _check_account(session, company, spec.account_id, spec.datapoints, now)
+    if named_account is not None:
+        await _check_account(session, company, found[named_account], spec.datapoints, now)
     payer = await credit.payer_of(session, company)
     balance = (await credit.lock_balances(session, [payer.company.id]))[payer.company.id]
     if balance.balance < 1:

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from datetime import timedelta
 from typing import Any, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from models.account import License
-from models.base import Base
+from models.account import Account, AccountState, License, PaymentMethod, Sector
+from models.base import Base, utcnow
 from models.company import Company
 from models.credit import CreditBalance, LedgerEntry
 from models.user import User
@@ -64,6 +65,30 @@ async def license_ids(sessionmaker: Maker) -> dict[str, str]:
     """The license catalog: code -> global id."""
     async with sessionmaker() as session:
         return {lic.code: gid("License", lic.id) for lic in await session.scalars(select(License))}
+
+
+async def add_account(
+    maker: Maker, company: Company, *, license_code: str = "STARTER_DP"
+) -> Account:
+    """An active account of 100 datapoints, written directly, for tests not about filing."""
+    async with maker() as session, session.begin():
+        license_id = await session.scalar(select(License.id).where(License.code == license_code))
+        assert license_id is not None, license_code
+        account = Account(
+            company_id=company.id,
+            name="Energy savings",
+            customer_name="Hotel Sol S.L.",
+            license_id=license_id,
+            datapoints=100,
+            period_months=12,
+            sector=Sector.HOSPITALITY,
+            payment_method=PaymentMethod.DIRECT_DEBIT,
+            state=AccountState.ACTIVE,
+            starts_at=utcnow(),
+            expires_at=utcnow() + timedelta(days=365),
+        )
+        session.add(account)
+    return account
 
 
 def account_request(company: Company, license_id: str, **overrides: Any) -> dict[str, Any]:
