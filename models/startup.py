@@ -11,6 +11,7 @@ the database is at the head revision (`wait_for_head`).
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 import time
 from functools import cache
 from pathlib import Path
@@ -50,6 +51,17 @@ def describe(exc: BaseException) -> str:
 
 async def check_connection(url: str, *, seconds: float = 10.0) -> None:
     """Connect and run `SELECT 1`, or raise DatabaseUnreachableError saying what failed."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        # Directly, not through aiosqlite: its worker thread may answer a failed connect after
+        # the event loop has closed and print a traceback of its own.
+        try:
+            sqlite3.connect(parsed.database or ":memory:").close()
+        except sqlite3.Error as exc:
+            raise DatabaseUnreachableError(
+                f"Cannot reach the database at {masked(url)}: {describe(exc)}"
+            ) from exc
+        return
     engine = create_engine(url)
     try:
         async with asyncio.timeout(seconds), engine.connect() as connection:
