@@ -152,7 +152,11 @@ class Ops:
                 metrics.POOL_IN_USE.labels(name).set(in_use)
                 metrics.POOL_WAITING.labels(name).set(waiting)
         try:
-            await self._outbox()
+            # Bounded: an exhausted pool or a stuck database is when the metrics matter most.
+            async with asyncio.timeout(self.settings.ready_timeout_seconds):
+                await self._outbox()
+        except TimeoutError:
+            log.warning("outbox metrics unavailable: no answer within READY_TIMEOUT_SECONDS")
         except Exception as exc:  # the metrics still answer; the gauges keep their last value
             log.warning("outbox metrics unavailable: %s", describe(exc))
         return PlainTextResponse(
