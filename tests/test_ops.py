@@ -8,6 +8,8 @@ import asyncio
 import io
 import json
 import logging
+import os
+import sqlite3
 import subprocess
 import time
 from collections.abc import AsyncIterator, Iterator
@@ -23,19 +25,23 @@ from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from prometheus_client.parser import text_string_to_metric_families
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from starlette.applications import Starlette
 
 import cli
 from config import Settings
 from models.base import utcnow
+from models.company import Company
 from models.db import create_engine, create_read_sessionmaker
 from models.mail import OutboxMessage
+from models.user import Role
 from server import create_app
 from services import jobs, logs
 from services.jobs import _counted
 from tests.factories import Factory
-from tests.graphql import GraphQLClient, login, signed_in
+from tests.graphql import GraphQLClient, cid, login, signed_in
+from web import tracing
 from web.ops import Ops
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -435,3 +441,86 @@ async def test_with_tracing_the_server_span_continues_the_callers_trace(
     finally:
         await traced.state.engine.dispose()
         provider.shutdown()
+
+
+@pytest.mark.parametrize(
+    ("env", "name"),
+    [
+        ({}, "fleet-admin"),
+        ({"OTEL_SERVICE_NAME": "fleet-eu-1"}, "fleet-eu-1"),
+        ({"OTEL_RESOURCE_ATTRIBUTES": "service.name=fleet-b,region=eu"}, "fleet-b"),
+    ],
+)
+def test_the_service_name_is_ours_unless_otel_variables_name_it(
+    monkeypatch: pytest.MonkeyPatch, env: dict[str, str], name: str
+) -> None:
+    for variable in ("OTEL_SERVICE_NAME", "OTEL_RESOURCE_ATTRIBUTES"):
+        monkeypatch.delenv(variable, raising=False)
+    for variable, setting in env.items():
+        monkeypatch.setenv(variable, setting)
+    assert tracing.resource(os.environ).attributes["service.name"] == name
+
+
+# --- reads from a replica ------------------------------------------------------------
+
+COMPANY = "query Company($id: ID!) { node(id: $id) { ... on Company { name } } }"
+CREATE_UNDER = """mutation Create($input: CompanyCreateInput!) { companyCreate(input: $input) {
+  __typename ... on CompanyPayload { company { name parent { name } } } } }"""
+
+
+async def test_reads_go_to_the_replica_and_a_request_that_wrote_reads_the_primary(
+    tmp_path: Path,
+) -> None:
+    # Given a primary and a replica that lags behind it: a copy taken before a company
+    # was renamed and before a second administrator was added on the primary
+    primary = Settings(
+        environment="test",
+        database_url=f"sqlite+aiosqlite:///{tmp_path / 'primary.db'}",
+        data_dir=tmp_path,
+        jwt_key="k" * 40,
+    )
+    await asyncio.to_thread(cli.migrate, primary)
+    settings = replace(primary, database_read_url=f"sqlite+aiosqlite:///{tmp_path / 'replica.db'}")
+    app = create_app(settings)
+    try:
+        factory = Factory(app.state.sessionmaker, settings)
+        root = await factory.company(name="Platform")
+        admin = await factory.user(root, Role.SUPERADMIN)
+        site = await factory.company(root, name="North")
+
+        def copy() -> None:
+            with (
+                sqlite3.connect(tmp_path / "primary.db") as source,
+                sqlite3.connect(tmp_path / "replica.db") as target,
+            ):
+                source.backup(target)
+
+        await asyncio.to_thread(copy)
+        async with app.state.sessionmaker() as session, session.begin():
+            await session.execute(
+                update(Company).where(Company.id == site.id).values(name="Renamed")
+            )
+        newcomer = await factory.user(root, Role.SUPERADMIN)
+        async with http_to(app) as http:
+            client = GraphQLClient(http, settings)
+            # When a query reads the company: the replica's (stale) name
+            read = await client(COMPANY, {"id": cid(site)}, token=factory.token(admin))
+            assert read.data == {"node": {"name": "North"}}
+            # And the token is checked on the primary: a user the replica lacks signs in
+            me = await client("query Me { me { email } }", token=factory.token(newcomer))
+            assert me.data == {"me": {"email": newcomer.email}}
+            # When a mutation writes, what the same request reads next is the primary's
+            created = await client(
+                CREATE_UNDER,
+                {"input": {"parentId": cid(site), "name": "Room", "countryCode": "ES"}},
+                token=factory.token(admin),
+            )
+            assert created.data["companyCreate"] == {
+                "__typename": "CompanyPayload",
+                "company": {"name": "Room", "parent": {"name": "Renamed"}},
+            }
+            # And /readyz checks both databases
+            assert (await http.get("/readyz")).json() == {"status": "ready"}
+    finally:
+        await app.state.engine.dispose()
+        await app.state.read_engine.dispose()

@@ -5,6 +5,9 @@ OTEL_SERVICE_NAME, ...). W3C `traceparent` from the client becomes the spans' pa
 
 from __future__ import annotations
 
+import os
+from collections.abc import Mapping
+
 from opentelemetry.instrumentation.asgi import OpenTelemetryMiddleware
 from opentelemetry.instrumentation.sqlalchemy.engine import EngineTracer
 from opentelemetry.instrumentation.sqlalchemy.version import __version__ as sqlalchemy_version
@@ -18,10 +21,19 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.middleware import Middleware
 
 
+def resource(env: Mapping[str, str]) -> Resource:
+    """`service.name` is fleet-admin unless OTEL_SERVICE_NAME or OTEL_RESOURCE_ATTRIBUTES
+    name it (Resource.create lets attributes passed in win over both)."""
+    named = env.get("OTEL_SERVICE_NAME") or "service.name=" in env.get(
+        "OTEL_RESOURCE_ATTRIBUTES", ""
+    )
+    return Resource.create({} if named else {SERVICE_NAME: "fleet-admin"})
+
+
 def provider() -> TracerProvider:
     from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 
-    tracer_provider = TracerProvider(resource=Resource.create({SERVICE_NAME: "fleet-admin"}))
+    tracer_provider = TracerProvider(resource=resource(os.environ))
     tracer_provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter()))
     return tracer_provider
 
