@@ -92,7 +92,7 @@ def test_malformed_numbers_name_the_variable() -> None:
 def test_every_setting_is_in_the_readme_table() -> None:
     root = Path(__file__).resolve().parent.parent
     names = set(
-        re.findall(r'env(?:\.get\(|\[|, )"([A-Z][A-Z0-9_]+)"', (root / "config.py").read_text())
+        re.findall(r'env(?:\.get\(|\[|,\s*)"([A-Z][A-Z0-9_]+)"', (root / "config.py").read_text())
     )
     assert {"DATABASE_URL", "MIGRATE_ON_START", "METRICS_PORT", "TRACING"} <= names
     table = [
