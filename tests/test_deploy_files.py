@@ -5,7 +5,6 @@ Images cannot be pulled where this suite runs, so nothing here starts a containe
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import subprocess
@@ -16,6 +15,7 @@ import pytest
 import yaml
 
 from tests.conftest import postgres_required
+from tests.processes import free_port, repo_nginx_config
 
 ROOT = Path(__file__).resolve().parent.parent
 NGINX_CONF = ROOT / "deploy" / "nginx.conf"
@@ -33,18 +33,13 @@ def _nginx() -> str:
     return found
 
 
-def nginx_test(config_text: str, tmp_path: Path) -> subprocess.CompletedProcess[str]:
-    """`nginx -t` on the config, under a temporary prefix. The upstream's host is compose's
-    service name, which resolves only on the compose network: it is pointed at loopback."""
+def nginx_test(tmp_path: Path, text: str | None = None) -> subprocess.CompletedProcess[str]:
+    """`nginx -t` on deploy/nginx.conf (or `text`) under a temporary prefix. Compose's
+    upstream (a service name, resolved only on the compose network) becomes loopback."""
     config = tmp_path / "nginx.conf"
-    config.write_text(config_text.replace("server server:8000", "server 127.0.0.1:8000"))
-    for folder in ("body", "proxy", "fastcgi", "uwsgi", "scgi"):
-        (tmp_path / folder).mkdir(exist_ok=True)
-    directives = f"pid {tmp_path}/nginx.pid;"
-    if os.geteuid() == 0:
-        directives += " user root;"
+    config.write_text(repo_nginx_config(["127.0.0.1:8000"], free_port(), tmp_path, text))
     return subprocess.run(  # noqa: S603 - Debian's nginx on a temporary copy
-        [_nginx(), "-t", "-p", str(tmp_path), "-c", str(config), "-g", directives],
+        [_nginx(), "-t", "-p", str(tmp_path), "-c", str(config)],
         capture_output=True,
         text=True,
         timeout=30,
@@ -53,7 +48,7 @@ def nginx_test(config_text: str, tmp_path: Path) -> subprocess.CompletedProcess[
 
 
 def test_the_nginx_config_passes_nginx_t(tmp_path: Path) -> None:
-    checked = nginx_test(NGINX_CONF.read_text(), tmp_path)
+    checked = nginx_test(tmp_path)
     assert checked.returncode == 0, checked.stderr
     assert "syntax is ok" in checked.stderr
     assert "test is successful" in checked.stderr
@@ -62,7 +57,7 @@ def test_the_nginx_config_passes_nginx_t(tmp_path: Path) -> None:
 def test_nginx_t_refuses_a_broken_config(tmp_path: Path) -> None:
     # The check above can fail: the same file with one brace missing does not pass
     broken = NGINX_CONF.read_text().replace("events {", "events ", 1)
-    checked = nginx_test(broken, tmp_path)
+    checked = nginx_test(tmp_path, broken)
     assert checked.returncode != 0
 
 

@@ -186,6 +186,13 @@ async def test_production_serves_metrics_only_on_its_own_port_by_default(
             assert (await public.get("/metrics")).status_code == 404
         async with http_to(production, "http://test:9464") as private:
             assert (await private.get("/metrics")).status_code == 200
+            # And that listener is for Prometheus and probes, not for the API
+            assert (await private.get("/readyz")).status_code == 200
+            api = await private.post("/graphql", json={"query": "{ __typename }"})
+            assert api.status_code == 404
+        async with http_to(production, "http://test:8000") as public:
+            api = await public.post("/graphql", json={"query": "{ __typename }"})
+            assert api.status_code == 200
     # Both: the token is asked on the metrics port too
     async with (
         app_with(
