@@ -265,7 +265,11 @@ async def test_two_servers_behind_nginx_pass_the_acceptance_script(
         request_id = answered.headers["x-request-id"]
         assert request_id != "client-chosen"
         assert len(request_id) == 32
-        assert any(f'"request_id": "{request_id}"' in s.output() for s in servers)
+        # (the access line is written just after the answer is sent: give it a moment)
+        deadline = time.monotonic() + 10
+        while not any(f'"request_id": "{request_id}"' in s.output() for s in servers):
+            assert time.monotonic() < deadline, [s.output() for s in servers]
+            await asyncio.sleep(0.1)
         # And both servers took part
         for server in servers:
             assert '"path": "/graphql"' in server.output(), server.output()
