@@ -39,6 +39,7 @@ from models.user import Role
 from server import create_app
 from services import jobs, logs
 from services.jobs import _counted
+from services.mail_delivery import LogTransport, MailWorker
 from tests.factories import Factory
 from tests.graphql import GraphQLClient, cid, login, signed_in
 from web import tracing
@@ -345,6 +346,24 @@ async def test_job_runs_and_their_last_success_time(client: GraphQLClient, app: 
         - value(before, runs, job="charging", outcome="failure")
         == 1
     )
+
+
+async def test_mail_worker_passes_are_job_runs(client: GraphQLClient, app: Any) -> None:
+    success = {"job": "mail_delivery", "outcome": "success"}
+    before = value(await scrape(client.http), "fleet_job_runs_total", **success)
+    started = time.time()
+    worker = MailWorker(app.state.sessionmaker, LogTransport(), poll_seconds=0.05)
+    worker.start()
+    try:
+        deadline = time.monotonic() + 10
+        while value(await scrape(client.http), "fleet_job_runs_total", **success) <= before:
+            assert time.monotonic() < deadline, "no mail delivery pass was counted"
+            await asyncio.sleep(0.05)
+    finally:
+        await worker.stop()
+    scraped = await scrape(client.http)
+    last = value(scraped, "fleet_job_last_success_timestamp_seconds", job="mail_delivery")
+    assert started <= last <= time.time()
 
 
 # --- traceparent and the request's log fields ----------------------------------------
