@@ -9,9 +9,11 @@ import io
 import json
 import logging
 import os
+import re
 import sqlite3
 import subprocess
 import time
+import tomllib
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import replace
@@ -100,14 +102,20 @@ async def test_livez_readyz_and_version_answer(client: GraphQLClient) -> None:
     ready = await client.http.get("/readyz")
     assert (ready.status_code, ready.json()) == (200, {"status": "ready"})
     version = (await client.http.get("/version")).json()
-    commit = subprocess.run(  # noqa: ASYNC221 - a moment, in a test
-        ["git", "rev-parse", "HEAD"],  # noqa: S607
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.strip()
-    assert version == {"name": "fleet-admin", "version": "0.1.0", "commit": commit}
+    commit = (
+        os.environ.get("GIT_COMMIT")
+        or subprocess.run(  # noqa: ASYNC221 - a moment
+            ["git", "rev-parse", "HEAD"],  # noqa: S607
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+    )
+    with (ROOT / "pyproject.toml").open("rb") as handle:
+        package = tomllib.load(handle)["project"]["version"]
+    assert version == {"name": "fleet-admin", "version": package, "commit": commit}
+    assert re.fullmatch(r"[0-9a-f]{40}", commit)
 
 
 async def test_readyz_is_503_with_the_reason_before_the_migrations(tmp_path: Path) -> None:
