@@ -31,7 +31,7 @@ from web import explorer, tracing
 from web.graphql_http import GraphQLEndpoint
 from web.headers import SecurityHeadersMiddleware
 from web.observe import RequestObserver
-from web.ops import Ops
+from web.ops import MetricsListenerOnly, Ops
 from web.persisted import PersistedDocuments, load_allowlist
 
 logger = logging.getLogger("fleet.server")
@@ -154,6 +154,8 @@ def create_app(
     if tracer_provider is not None:
         # Outside the observer: the server span covers everything, and is current in it.
         middleware.insert(0, tracing.asgi_middleware(tracer_provider))
+    # Before anything else runs: the metrics listener serves the operations endpoints only.
+    middleware.insert(0, Middleware(MetricsListenerOnly, metrics_port=settings.metrics_port))
     # Outermost, so every answer carries the headers, CORS refusals included.
     middleware.insert(0, Middleware(SecurityHeadersMiddleware, hsts_max_age=settings.hsts_max_age))
     routes: list[BaseRoute] = [

@@ -8,7 +8,8 @@ are a mutable object shared by the request's tasks, so what the endpoint learns 
 user, after the token check) reaches the lines written after it, the access line included.
 
 Never log a secret: tokens, passwords and Authorization headers are never passed to a
-logger (tests/test_logs.py greps the suite's output for every token it was issued).
+logger, and the database drivers (which log statement parameters) are kept quiet
+(tests/test_log_secrets.py greps a live server's DEBUG logs for every token and password).
 """
 
 from __future__ import annotations
@@ -95,6 +96,9 @@ def json_formatter() -> logging.Formatter:
     )
 
 
+QUIET_DRIVERS = ("aiosqlite", "asyncpg", "sqlalchemy.engine", "sqlalchemy.pool")
+
+
 def configure(*, json: bool, level: str = "INFO", stream: Any = None) -> logging.Handler:
     """Replace the root logger's handlers with one writing `stream` (stderr) in the chosen
     format; returns that handler."""
@@ -107,4 +111,8 @@ def configure(*, json: bool, level: str = "INFO", stream: Any = None) -> logging
     root.addHandler(handler)
     root.setLevel(level)
     logging.getLogger("casbin").setLevel(logging.WARNING)  # it logs every policy line
+    # Database drivers log statements with their parameters at DEBUG/INFO (password hashes,
+    # invitation and reset tokens in mail bodies): never, whatever LOG_LEVEL says.
+    for name in QUIET_DRIVERS:
+        logging.getLogger(name).setLevel(logging.WARNING)
     return handler

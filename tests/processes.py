@@ -94,3 +94,33 @@ class ServerProcess:
 def sibling_database(url: str, suffix: str) -> str:
     parsed = make_url(url)
     return parsed.set(database=f"{parsed.database}_{suffix}").render_as_string(hide_password=False)
+
+
+def repo_nginx_config(
+    upstreams: list[str], port: int, folder: Path, text: str | None = None
+) -> str:
+    """deploy/nginx.conf made runnable here: compose's upstream (a service name) replaced
+    by `upstreams` (host:port), listening on loopback `port`, and the files nginx writes
+    (pid, logs, temporary bodies) kept in `folder`, so it runs without root. `text`: another
+    version of the file's text (a test breaks it on purpose)."""
+    if text is None:
+        text = (ROOT / "deploy" / "nginx.conf").read_text()
+    compose_upstream = "server server:8000 max_fails=3 fail_timeout=10s;"
+    assert compose_upstream in text
+    assert "listen 80;" in text
+    servers = "\n        ".join(
+        f"server {address} max_fails=3 fail_timeout=10s;" for address in upstreams
+    )
+    text = text.replace(compose_upstream, servers)
+    text = text.replace("listen 80;", f"listen 127.0.0.1:{port};")
+    text = text.replace("access_log /dev/stdout;", f"access_log {folder}/access.log;")
+    text = text.replace("error_log /dev/stderr warn;", f"error_log {folder}/error.log warn;")
+    temp = "".join(
+        f"\n    {kind}_temp_path {folder}/{kind};"
+        for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
+    )
+    text = text.replace("http {", "http {" + temp, 1)
+    main = f"pid {folder}/nginx.pid;\nerror_log {folder}/error.log warn;\n"
+    if os.geteuid() == 0:
+        main += "user root;\n"
+    return main + text

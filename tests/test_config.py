@@ -1,5 +1,6 @@
 """Configuration by environment variables."""
 
+import re
 from pathlib import Path
 
 import pytest
@@ -86,3 +87,18 @@ def test_every_variable_is_read() -> None:
 def test_malformed_numbers_name_the_variable() -> None:
     with pytest.raises(ConfigError, match="PORT"):
         Settings.from_env({"JWT_SECRET_KEY": "k" * 40, "PORT": "eighty"})
+
+
+def test_every_setting_is_in_the_readme_table() -> None:
+    root = Path(__file__).resolve().parent.parent
+    names = set(
+        re.findall(r'env(?:\.get\(|\[|,\s*)"([A-Z][A-Z0-9_]+)"', (root / "config.py").read_text())
+    )
+    assert {"DATABASE_URL", "MIGRATE_ON_START", "METRICS_PORT", "TRACING"} <= names
+    table = [
+        line for line in (root / "README.md").read_text().splitlines() if line.startswith("| `")
+    ]
+    documented = {
+        name for line in table for name in re.findall(r"`([A-Z][A-Z0-9_]+)`", line.split(" | ")[0])
+    }
+    assert sorted(names - documented) == []

@@ -1,11 +1,10 @@
 """Several server processes on one PostgreSQL, as docs/operations.md deploys them: started
 together on a new database, waiting for `cli.py migrate`, shut down by SIGTERM while a
-request runs, and two of them behind a real nginx."""
+request runs, and two of them behind a real nginx configured by deploy/nginx.conf."""
 
 from __future__ import annotations
 
 import asyncio
-import os
 import shutil
 import subprocess
 import sys
@@ -27,6 +26,7 @@ from tests.processes import (
     ROOT,
     ServerProcess,
     free_port,
+    repo_nginx_config,
     server_env,
     sibling_database,
 )
@@ -201,39 +201,6 @@ def _nginx() -> str:
     return found
 
 
-NGINX_CONF = """
-{user}
-worker_processes 1;
-pid {dir}/nginx.pid;
-error_log {dir}/error.log warn;
-events {{ worker_connections 64; }}
-http {{
-  access_log {dir}/access.log;
-  client_body_temp_path {dir}/body;
-  proxy_temp_path {dir}/proxy;
-  fastcgi_temp_path {dir}/fastcgi;
-  uwsgi_temp_path {dir}/uwsgi;
-  scgi_temp_path {dir}/scgi;
-  upstream fleet {{
-    {servers}
-    keepalive 8;
-  }}
-  server {{
-    listen 127.0.0.1:{port};
-    location / {{
-      proxy_pass http://fleet;
-      proxy_http_version 1.1;
-      proxy_set_header Connection "";
-      proxy_set_header Host $host;
-      proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
-      proxy_set_header X-Forwarded-Proto $scheme;
-      proxy_set_header X-Request-ID $request_id;
-    }}
-  }}
-}}
-"""
-
-
 async def test_two_servers_behind_nginx_pass_the_acceptance_script(
     fresh_database: str, tmp_path: Path
 ) -> None:
@@ -242,14 +209,8 @@ async def test_two_servers_behind_nginx_pass_the_acceptance_script(
     servers = [ServerProcess(f"behind{i}", env, tmp_path) for i in range(2)]
     port = free_port()
     conf = tmp_path / "nginx.conf"
-    conf.write_text(
-        NGINX_CONF.format(
-            user="user root;" if os.geteuid() == 0 else "",
-            dir=tmp_path,
-            port=port,
-            servers="\n    ".join(f"server 127.0.0.1:{s.port};" for s in servers),
-        )
-    )
+    # The repository's proxy config (deploy/nginx.conf), pointed at these two servers
+    conf.write_text(repo_nginx_config([f"127.0.0.1:{s.port}" for s in servers], port, tmp_path))
     proxy = None
     try:
         for server in servers:
@@ -292,7 +253,24 @@ async def test_two_servers_behind_nginx_pass_the_acceptance_script(
         ready = httpx.get(f"{base}/readyz", timeout=5)
         assert ready.status_code == 200
         assert ready.json() == {"status": "ready"}
-        # And both servers took part, each access line carrying nginx's request id
+        # And the proxy hides /metrics (each server's is scraped on its own)
+        assert httpx.get(f"{base}/metrics", timeout=5).status_code == 404
+        # And the request id nginx gives a request is the one the server logs and answers
+        answered = httpx.post(
+            f"{base}/graphql",
+            json={"query": "query Me { me { email } }"},
+            headers={"authorization": f"Bearer {token}", "x-request-id": "client-chosen"},
+            timeout=30,
+        )
+        request_id = answered.headers["x-request-id"]
+        assert request_id != "client-chosen"
+        assert len(request_id) == 32
+        # (the access line is written just after the answer is sent: give it a moment)
+        deadline = time.monotonic() + 10
+        while not any(f'"request_id": "{request_id}"' in s.output() for s in servers):
+            assert time.monotonic() < deadline, [s.output() for s in servers]
+            await asyncio.sleep(0.1)
+        # And both servers took part
         for server in servers:
             assert '"path": "/graphql"' in server.output(), server.output()
     finally:

@@ -76,6 +76,11 @@ class RequestObserver:
                 if traceparent is not None:
                     response_headers.append((b"traceparent", traceparent.encode()))
                 message = {**message, "headers": response_headers}
+                # Now, not after the answer: the server span ends with the last body part.
+                if self.tracing and fields.operation:
+                    span = trace.get_current_span()
+                    if span.is_recording():
+                        span.set_attribute("graphql.operation.name", fields.operation)
             elif message["type"] == "http.response.body":
                 sent_bytes += len(message.get("body", b""))
             await send(message)
@@ -110,7 +115,3 @@ class RequestObserver:
                         "client": client[0] if client else None,
                     },
                 )
-                if self.tracing and fields.operation:
-                    span = trace.get_current_span()
-                    if span.is_recording():
-                        span.set_attribute("graphql.operation.name", fields.operation)

@@ -26,6 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from config import Settings
 from models.base import utcnow
@@ -68,6 +69,34 @@ def pool_usage(engine: AsyncEngine) -> tuple[int, int]:
     queue = getattr(getattr(pool, "_pool", None), "_queue", None)
     getters = getattr(queue, "_getters", ())
     return in_use, sum(1 for getter in getters if not getter.done())
+
+
+OPS_PATHS = frozenset({"/livez", "/health", "/readyz", "/version", "/metrics"})
+
+
+class MetricsListenerOnly:
+    """On the METRICS_PORT listener only the operations endpoints answer: it is meant for
+    Prometheus and probes, so the API is not reachable through it (404 for anything else)."""
+
+    def __init__(self, app: ASGIApp, *, metrics_port: int | None) -> None:
+        self.app = app
+        self.metrics_port = metrics_port
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        server = scope.get("server")
+        if (
+            self.metrics_port is not None
+            and scope["type"] in ("http", "websocket")
+            and server is not None
+            and server[1] == self.metrics_port
+            and scope["path"] not in OPS_PATHS
+        ):
+            if scope["type"] == "websocket":
+                await send({"type": "websocket.close", "code": 1008})
+                return
+            await JSONResponse({"error": "not found"}, status_code=404)(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
 
 
 @dataclass
@@ -152,7 +181,11 @@ class Ops:
                 metrics.POOL_IN_USE.labels(name).set(in_use)
                 metrics.POOL_WAITING.labels(name).set(waiting)
         try:
-            await self._outbox()
+            # Bounded: an exhausted pool or a stuck database is when the metrics matter most.
+            async with asyncio.timeout(self.settings.ready_timeout_seconds):
+                await self._outbox()
+        except TimeoutError:
+            log.warning("outbox metrics unavailable: no answer within READY_TIMEOUT_SECONDS")
         except Exception as exc:  # the metrics still answer; the gauges keep their last value
             log.warning("outbox metrics unavailable: %s", describe(exc))
         return PlainTextResponse(
