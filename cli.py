@@ -1,5 +1,5 @@
 """Command-line tool: `python cli.py <command>` (migrate, bootstrap, run, mail-drain, jobs,
-ledger-check, allowlist).
+ledger-check, allowlist, audit-verify, audit-export).
 
 `run` is what `make run` calls: migrate, bootstrap when the database has no root, serve.
 `mail-drain` delivers the mail that is due once (what each server's mail worker does on its own).
@@ -12,7 +12,9 @@ import asyncio
 import logging
 import signal
 import sys
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import BinaryIO
 
 import orjson
 from alembic import command
@@ -26,7 +28,7 @@ from models.startup import (
     lock_startup,
     wait_for_head,
 )
-from services import credit, jobs
+from services import audit, audit_seal, credit, jobs
 from services.bootstrap import BootstrapResult, bootstrap
 from services.jobs import JobReport
 from services.mail_delivery import (
@@ -96,7 +98,11 @@ async def drain_mail(settings: Settings) -> tuple[DeliveryReport, Backlog]:
 async def run_jobs(settings: Settings) -> JobReport:
     engine = create_engine(settings.database_url)
     try:
-        return await jobs.run_all(create_sessionmaker(engine), period=settings.credit_period)
+        return await jobs.run_all(
+            create_sessionmaker(engine),
+            period=settings.credit_period,
+            audit_retention=timedelta(days=settings.audit_retention_days),
+        )
     finally:
         await engine.dispose()
 
@@ -108,6 +114,83 @@ async def check_ledger(settings: Settings) -> list[str]:
             return await credit.check_invariants(session)
     finally:
         await engine.dispose()
+
+
+async def verify_audit(settings: Settings, *, head: str | None) -> audit_seal.Report:
+    engine = create_engine(settings.database_url)
+    try:
+        async with create_sessionmaker(engine)() as session:
+            return await audit_seal.verify(session, head=head)
+    finally:
+        await engine.dispose()
+
+
+async def export_audit(
+    settings: Settings,
+    out: BinaryIO,
+    *,
+    since: datetime | None,
+    until: datetime | None,
+    company_id: int | None,
+) -> int:
+    engine = create_engine(settings.database_url)
+    written = 0
+    try:
+        async with create_sessionmaker(engine)() as session:
+            lines = audit_seal.export(session, since=since, until=until, company_id=company_id)
+            async for line in lines:
+                out.write(line)
+                written += 1
+    finally:
+        await engine.dispose()
+    return written
+
+
+def _moment(value: str) -> datetime:
+    """An ISO 8601 date or date-time; without an offset, UTC."""
+    moment = datetime.fromisoformat(value)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _audit_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    check = sub.add_parser(
+        "audit-verify", help="migrate, then check the audit trail's chain and entries"
+    )
+    check.add_argument("--head", help="a head hash printed before: check it is still there")
+    dump = sub.add_parser("audit-export", help="migrate, then write audit entries as JSON Lines")
+    dump.add_argument("--since", type=_moment, help="from this moment (ISO 8601, inclusive)")
+    dump.add_argument("--until", type=_moment, help="to this moment (exclusive)")
+    dump.add_argument("--company", type=int, help="a company's database id: it and below")
+    dump.add_argument("--output", type=Path, help="a file to write (default: standard output)")
+
+
+def _run_audit_command(settings: Settings, args: argparse.Namespace) -> int:
+    if args.command == "audit-verify":
+        result = asyncio.run(verify_audit(settings, head=args.head))
+        for problem in result.problems or []:
+            print(f"AUDIT PROBLEM: {problem}", file=sys.stderr)
+        print(
+            f"Audit: {result.seals} seals ({result.purged_seals} purged), {result.entries} "
+            f"sealed entries, {result.unsealed} not sealed yet; head {result.head}; "
+            + ("intact." if result.ok else f"{len(result.problems or [])} problem(s).")
+        )
+        return 0 if result.ok else 1
+    if args.since and args.until and args.since > args.until:
+        print("--since must not be after --until", file=sys.stderr)
+        return 2
+    out = args.output.open("wb") if args.output else sys.stdout.buffer
+    try:
+        written = asyncio.run(
+            export_audit(settings, out, since=args.since, until=args.until, company_id=args.company)
+        )
+    except LookupError as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
+    finally:
+        if args.output:
+            out.close()
+    print(f"Audit export: {written} entries.", file=sys.stderr)
+    return 0
 
 
 def report(result: BootstrapResult) -> None:
@@ -159,6 +242,7 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="add __typename as Apollo Client's cache does before hashing (its default)",
     )
+    _audit_commands(sub)
     args = parser.parse_args(argv)
     if args.command == "allowlist":
         return write_allowlist(args.output, args.sources, add_typename=args.add_typename)
@@ -167,6 +251,7 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"Configuration error: {exc}", file=sys.stderr)
         return 2
+    audit.configure(settings.audit_key)
     if args.command == "run":
         import server
 
@@ -177,6 +262,8 @@ def main(argv: list[str] | None = None) -> int:
     except DatabaseUnreachableError as exc:
         print(exc, file=sys.stderr)
         return 1
+    if args.command.startswith("audit-"):
+        return _run_audit_command(settings, args)
     if args.command in ("bootstrap", "run"):
         report(asyncio.run(run_bootstrap(settings)))
     if args.command == "mail-drain":

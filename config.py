@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import os
 import secrets
 from dataclasses import dataclass, field
@@ -121,6 +123,17 @@ class Settings:
     hsts_max_age: int = 0  # seconds; set when served behind TLS (0: no HSTS header)
     apq_cache_size: int = 1_000  # automatic persisted queries kept per process (0: off)
     document_allowlist: Path | None = None  # set: only these documents run (trusted documents)
+    # The key of the audit entries' MACs; unset, derived from the JWT key (services/audit.py).
+    audit_secret: str = field(default="", repr=False)
+    audit_retention_days: int = 400
+
+    @property
+    def audit_key(self) -> str:
+        """What keys the audit trail's MACs: AUDIT_SECRET_KEY, else one derived from the JWT
+        key (so a deployment has one without configuring it, and never the JWT key itself)."""
+        if self.audit_secret:
+            return self.audit_secret
+        return hmac.new(self.jwt_key.encode(), b"fleet audit trail", hashlib.sha256).hexdigest()
 
     @property
     def is_production(self) -> bool:
@@ -144,6 +157,15 @@ class Settings:
             jwt_key = _development_jwt_key(data_dir)
         if len(jwt_key) < 32:
             raise ConfigError("JWT_SECRET_KEY must be at least 32 characters long")
+        audit_secret = env.get("AUDIT_SECRET_KEY", "")
+        if audit_secret and len(audit_secret) < 32:
+            raise ConfigError("AUDIT_SECRET_KEY must be at least 32 characters long")
+        audit_retention_days = _int(env, "AUDIT_RETENTION_DAYS", 400)
+        if audit_retention_days < 1:
+            # 0 would purge every sealed entry on the next run of the jobs.
+            raise ConfigError(
+                f"AUDIT_RETENTION_DAYS must be at least 1, got {audit_retention_days}"
+            )
         return cls(
             environment=environment,
             database_url=env.get("DATABASE_URL", f"sqlite+aiosqlite:///{data_dir / 'app.db'}"),
@@ -214,6 +236,8 @@ class Settings:
             document_allowlist=Path(env["DOCUMENT_ALLOWLIST"])
             if env.get("DOCUMENT_ALLOWLIST")
             else None,
+            audit_secret=audit_secret,
+            audit_retention_days=audit_retention_days,
         )
 
 

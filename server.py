@@ -10,6 +10,7 @@ import socket
 import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import timedelta
 
 import uvicorn
 from opentelemetry.sdk.trace import TracerProvider
@@ -22,7 +23,7 @@ from config import Settings
 from models.db import create_engine, create_read_sessionmaker, create_sessionmaker
 from models.startup import DatabaseUnreachableError, check_connection
 from schema import build_schema
-from services import logs, passwords
+from services import audit, logs, passwords
 from services.access import authorizer
 from services.jobs import Scheduler
 from services.mail_delivery import MailWorker, transport_for
@@ -76,6 +77,7 @@ def create_app(
     """The application. With TRACING=true (or a `tracer_provider`, as tests pass one with
     an in-memory exporter) requests and SQL statements are traced with OpenTelemetry."""
     settings = settings or Settings.from_env()
+    audit.configure(settings.audit_key)
     engine = create_engine(settings.database_url)
     read_engine = create_engine(settings.database_read_url) if settings.database_read_url else None
     sessionmaker = create_sessionmaker(engine)
@@ -121,7 +123,10 @@ def create_app(
             worker = MailWorker(sessionmaker, transport, poll_seconds=settings.mail_poll_seconds)
             worker.start()
         scheduler = Scheduler(
-            sessionmaker, period=settings.credit_period, interval=settings.scheduler_interval
+            sessionmaker,
+            period=settings.credit_period,
+            interval=settings.scheduler_interval,
+            audit_retention=timedelta(days=settings.audit_retention_days),
         )
         scheduler.start()
         if settings.is_production and not (settings.metrics_token or settings.metrics_port):

@@ -8,6 +8,7 @@ from models.account import (
     ApplicationStatus,
     License,
 )
+from models.audit import AuditEntry, AuditSeal
 from models.auth import RefreshToken
 from models.base import Base
 from models.company import Company
@@ -22,6 +23,8 @@ __all__ = [
     "Application",
     "ApplicationKind",
     "ApplicationStatus",
+    "AuditEntry",
+    "AuditSeal",
     "Base",
     "Company",
     "CreditBalance",

@@ -55,13 +55,15 @@ async def entries(
             session,
             actor=actor,
             company_id=company,
-            filters=service.EntryFilter(kinds=kinds or (), since=_utc(since), until=_utc(until)),
+            filters=service.EntryFilter(
+                kinds=kinds or (), since=as_utc(since), until=as_utc(until)
+            ),
             request=request,
             with_actors=with_actors,
         )
 
 
-def _utc(moment: datetime | None) -> datetime | None:
+def as_utc(moment: datetime | None) -> datetime | None:
     """A date-time without an offset is read as UTC, the API's time zone."""
     if moment is None or moment.tzinfo is not None:
         return moment

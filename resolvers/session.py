@@ -9,7 +9,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.db import begin_write
 from schema.context import Info
-from services.errors import DomainError
+from services import audit
+from services.errors import AccessError, DomainError
 
 
 @asynccontextmanager
@@ -21,20 +22,28 @@ async def reading(info: Info) -> AsyncIterator[AsyncSession]:
 @asynccontextmanager
 async def transaction(info: Info) -> AsyncIterator[AsyncSession]:
     """All or nothing: commit on success, roll back on any error, except a domain error
-    that must itself be recorded (`persist`), whose flushed changes are committed."""
-    async with info.context.sessionmaker() as session:
-        await begin_write(session)
-        try:
-            yield session
-        except DomainError as exc:
-            if exc.persist:
-                await session.commit()
-                info.context.forget_reads()
-            else:
+    that must itself be recorded (`persist`), whose flushed changes are committed. A
+    refusal's security event (a failed sign-in, a FORBIDDEN mutation) is then written in
+    a transaction of its own, once this one has ended."""
+    try:
+        async with info.context.sessionmaker() as session:
+            await begin_write(session)
+            try:
+                yield session
+            except DomainError as exc:
+                if exc.persist:
+                    await session.commit()
+                    info.context.forget_reads()
+                else:
+                    await session.rollback()
+                raise
+            except BaseException:
                 await session.rollback()
-            raise
-        except BaseException:
-            await session.rollback()
-            raise
-        await session.commit()
-        info.context.forget_reads()
+                raise
+            await session.commit()
+            info.context.forget_reads()
+    except (DomainError, AccessError) as exc:
+        await audit.record_refusal(
+            info.context.sessionmaker, exc, actor=info.context.actor, mutation=info.field_name
+        )
+        raise

@@ -7,8 +7,10 @@ import strawberry
 from models import account as account_models
 from models import credit as credit_models
 from models import device as device_models
+from models.audit import ActorKind as AuditActorKindModel
 from models.user import Role as RoleModel
 from services import account as account_service
+from services import audit as audit_service
 from services.invitation import InvitationStatus as InvitationStatusModel
 
 Role = strawberry.enum(RoleModel, description="Lowest to highest: USER < ... < SUPERADMIN.")
@@ -24,3 +26,13 @@ AccountStatus = strawberry.enum(
 )
 DeviceStatus = strawberry.enum(device_models.DeviceStatus)
 EntryKind = strawberry.enum(credit_models.EntryKind)
+AuditAction = strawberry.enum(
+    audit_service.AuditAction,
+    name="AuditAction",
+    description="What an audit event records; `actionName` gives the stable dotted name.",
+)
+AuditActorKind = strawberry.enum(
+    AuditActorKindModel,
+    name="AuditActorKind",
+    description="USER: a signed-in user; SYSTEM: a job or the CLI; ANONYMOUS: nobody signed in.",
+)

@@ -7,6 +7,7 @@ from datetime import datetime
 import strawberry
 
 from resolvers import account, auth, invitation, node, user
+from resolvers import audit as audit_resolvers
 from resolvers import company as company_resolvers
 from resolvers import credit as credit_resolvers
 from resolvers import device as device_resolvers
@@ -15,12 +16,14 @@ from schema.cost import CONNECTION, ListSize
 from schema.enums import (
     AccountStatus,
     ApplicationStatus,
+    AuditAction,
     DeviceStatus,
     EntryKind,
     InvitationStatus,
     Role,
 )
 from schema.types.account import Account, Application, License
+from schema.types.audit import AuditEvent
 from schema.types.common import Connection, Node, connection
 from schema.types.company import Company
 from schema.types.credit import LedgerEntry
@@ -254,5 +257,40 @@ class Query:
             until=until,
             first=first,
             after=after,
+        )
+        return connection(page)
+
+    @strawberry.field(
+        description=(
+            "The audit trail of a company and (by default) its descendants, newest first "
+            "(ADMINISTRATOR and above). Page forward with `first`/`after` or back with "
+            "`last`/`before`; `since` inclusive, `until` exclusive."
+        )
+    )
+    async def audit_events(
+        self,
+        info: Info,
+        company_id: strawberry.ID,
+        include_descendants: bool = True,
+        actor_id: strawberry.ID | None = None,
+        actions: list[AuditAction] | None = None,  # type: ignore[valid-type]
+        target_id: strawberry.ID | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+    ) -> Connection[AuditEvent]:
+        page = await audit_resolvers.events(
+            info,
+            company_id=company_id,
+            include_descendants=include_descendants,
+            actor_id=actor_id,
+            actions=actions,
+            target=target_id,
+            since=since,
+            until=until,
+            page=audit_resolvers.window(info, first, after, last, before),
         )
         return connection(page)

@@ -11,7 +11,7 @@ import enum
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache, lru_cache
-from typing import Any, Generic, TypeVar, cast
+from typing import Any, Generic, Protocol, TypeVar, cast
 
 from sqlalchemy import Select, bindparam, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -35,9 +35,23 @@ def can(actor: Actor, action: Action, relation: Relation) -> bool:
     return authorizer().allows(actor.subject, action, relation)
 
 
-def require(actor: Actor, action: Action, relation: Relation) -> None:
+class Identified(Protocol):
+    @property
+    def id(self) -> int: ...
+
+
+def require(
+    actor: Actor, action: Action, relation: Relation, *, on: Identified | None = None
+) -> None:
+    """FORBIDDEN unless allowed; `on` names the object refused (a company, or a row with a
+    `company_id`) for the audit trail."""
     if not can(actor, action, relation):
-        raise ForbiddenError()
+        if on is None:
+            raise ForbiddenError(action=action.value)
+        company_id = on.id if isinstance(on, Company) else getattr(on, "company_id", None)
+        raise ForbiddenError(
+            action=action.value, company_id=company_id, target=(type(on).__name__, on.id)
+        )
 
 
 async def company_in_scope(
@@ -118,7 +132,7 @@ async def authorize_company(
     if found is None:
         raise NotFoundError("Company", field=field)
     company, relation = found
-    require(actor, action, relation)
+    require(actor, action, relation, on=company)
     return company
 
 
@@ -192,9 +206,9 @@ async def authorize_named(
         if (item.model, item.id) not in found:
             raise NotFoundError(item.model.__name__, field=item.field)
     for item in named:
-        relation = found[item.model, item.id][1]
+        target, relation = found[item.model, item.id]
         if relation is not None:
-            require(actor, action, relation)
+            require(actor, action, relation, on=cast("Identified", target))
     return Resolved({item: found[item.model, item.id][0] for item in named})
 
 

@@ -32,7 +32,9 @@ from models.device import Device
 from policies.actor import Actor
 from policies.enforcer import Action, Relation
 from policies.scope import relation_to, visible_to
+from services import audit
 from services.access import require
+from services.audit import AuditAction as Act
 from services.errors import ErrorCode, NotFoundError, ValidationError
 from services.pagination import Page, PageRequest, cursor_key
 from services.validation import clean_name
@@ -283,7 +285,7 @@ async def authorize_account(
     if found is None:
         raise NotFoundError("Account", field=field)
     account, company, relation = found
-    require(actor, action, relation)
+    require(actor, action, relation, on=account)
     return account, company
 
 
@@ -418,6 +420,8 @@ async def create_license(
     )
     session.add(license)
     await session.flush()
+    added = audit.created(code=code, name=license.name, billingUnit=billing_unit, rank=rank)
+    audit.record(session, Act.LICENSE_CREATE, actor, license, added, company=actor.company_id)
     return license
 
 

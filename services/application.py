@@ -9,7 +9,7 @@ subject account and for the target of a datapoint transfer alike.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,7 +30,7 @@ from models.company import Company
 from policies.actor import Actor
 from policies.enforcer import Action, Relation
 from policies.scope import visible_to
-from services import mail
+from services import audit, mail
 from services.access import Lock, Named, authorize_named, can, company_in_scope, require
 from services.account import (
     MAX_AMOUNT,
@@ -44,6 +44,7 @@ from services.account import (
     get_license,
     snapshot,
 )
+from services.audit import AuditAction as Act
 from services.errors import ErrorCode, ForbiddenError, NotFoundError, ValidationError
 from services.pagination import Page, PageRequest, cursor_key
 from services.recipients import superadmin_emails
@@ -204,6 +205,8 @@ async def _file(
         if subject is not None:
             subject.pending_application_id = application.id
     await session.flush()
+    filed = audit.created(kind=kind, status=application.status, change=change)
+    audit.record(session, Act.APPLICATION_REQUEST, actor, application, filed)
     return application
 
 
@@ -245,6 +248,7 @@ async def request_new_account(
     )
     session.add(account)
     await session.flush()
+    audit.record(session, Act.ACCOUNT_CREATE, actor, account, audit.compare({}, snapshot(account)))
     change = {**terms.as_json(), "sector": terms.sector.value}
     change["paymentMethod"] = change.pop("payment_method").value
     return await _file(
@@ -364,7 +368,7 @@ async def _pending(
     )
     if application is None or found is None:
         raise NotFoundError("Application")  # out of scope answers like unknown
-    require(actor, action, found[1])
+    require(actor, action, found[1], on=application)
     if application.status is not ApplicationStatus.PENDING:
         # The loser of two simultaneous decisions ends here, after the winner committed.
         raise ValidationError(
@@ -379,6 +383,8 @@ async def _close(
     session: AsyncSession, application: Application, status: ApplicationStatus, actor: Actor
 ) -> list[Account]:
     """Mark decided and release the accounts it held; returns them, locked."""
+    action = _DECISIONS[status]
+    audit.record(session, action, actor, application, {"status": (application.status, status)})
     application.status = status
     application.decided_at = utcnow()
     if status is not ApplicationStatus.CANCELLED:
@@ -402,6 +408,7 @@ async def approve(session: AsyncSession, *, actor: Actor, application_id: int) -
         for account in await _close(session, application, ApplicationStatus.APPROVED, actor)
     }
     account = accounts[application.account_id]
+    before = {key: snapshot(held) for key, held in accounts.items()}
     company = await session.get(Company, account.company_id)
     assert company is not None
     now = utcnow()
@@ -435,9 +442,30 @@ async def approve(session: AsyncSession, *, actor: Actor, application_id: int) -
         await _check_transfer(session, account, target, change["datapoints"])
         account.datapoints -= change["datapoints"]
         target.datapoints += change["datapoints"]
+    _audit_accounts(session, actor, before, accounts.values())
     await session.flush()
     await _mail_decision(session, application, account, company)
     return application
+
+
+_DECISIONS = {
+    ApplicationStatus.APPROVED: Act.APPLICATION_APPROVE,
+    ApplicationStatus.REJECTED: Act.APPLICATION_REJECT,
+    ApplicationStatus.CANCELLED: Act.APPLICATION_CANCEL,
+}
+
+
+def _audit_accounts(
+    session: AsyncSession,
+    actor: Actor,
+    before: dict[int, dict[str, Any]],
+    accounts: Iterable[Account],
+) -> None:
+    """An entry for each account a decision changed, with its terms before and after."""
+    for account in accounts:
+        changes = audit.compare(before[account.id], snapshot(account))
+        if audit.diff(changes):
+            audit.record(session, Act.ACCOUNT_CHANGE, actor, account, changes)
 
 
 async def reject(
@@ -452,10 +480,12 @@ async def reject(
             f"Must be at most {MAX_REASON} characters", field="reason", code=ErrorCode.TOO_LONG
         )
     accounts = await _close(session, application, ApplicationStatus.REJECTED, actor)
+    before = {held.id: snapshot(held) for held in accounts}
     application.reason = cleaned
     account = next(a for a in accounts if a.id == application.account_id)
     if application.kind is ApplicationKind.NEW_ACCOUNT:
         account.state = AccountState.REJECTED
+    _audit_accounts(session, actor, before, accounts)
     await session.flush()
     company = await session.get(Company, account.company_id)
     assert company is not None
@@ -466,9 +496,11 @@ async def reject(
 async def cancel(session: AsyncSession, *, actor: Actor, application_id: int) -> Application:
     application = await _pending(session, actor, application_id, Action.APPLICATION_CANCEL)
     accounts = await _close(session, application, ApplicationStatus.CANCELLED, actor)
+    before = {held.id: snapshot(held) for held in accounts}
     if application.kind is ApplicationKind.NEW_ACCOUNT:
         for account in accounts:
             account.state = AccountState.CANCELLED
+    _audit_accounts(session, actor, before, accounts)
     await session.flush()
     return application
 

@@ -16,7 +16,8 @@ from models.company import Company
 from models.db import begin_write
 from models.user import User
 from policies.actor import Actor
-from services import passwords, throttle, tokens
+from services import audit, passwords, throttle, tokens
+from services.audit import AuditAction as Act
 from services.errors import (
     InvalidCredentialsError,
     InvalidTokenError,
@@ -90,7 +91,9 @@ async def login(
     the attempt is counted by the throttle (services/throttle.py) and committed before the
     password is checked, so parallel attempts, in any process, see it; the password is
     checked holding no lock and no connection; a success then clears the throttle and
-    opens the session, if the user has not changed meanwhile.
+    opens the session, if the user has not changed meanwhile. The audit entry of a success
+    is written with the session; a refusal's (failed, throttled, unknown email) in a short
+    transaction of its own once the others are over.
     """
     now = now or utcnow()
     if len(password) > MAX_PASSWORD_LENGTH:
@@ -100,25 +103,61 @@ async def login(
         try:
             await throttle.admit(session, email=email, address=client_address, now=now)
         except LoginThrottledError:
-            await session.rollback()
+            await session.rollback()  # a refused attempt counts on no key
+            await _record_attempt(sessionmaker, Act.SIGN_IN_THROTTLED, email, now=now)
             raise
         user = await session.scalar(select(User).where(User.email == normalize_email(email)))
         await session.commit()
     ok = await passwords.verify_password_async(user.password_hash if user else None, password)
     if user is None or not ok or not user.is_active:
+        await _record_attempt(sessionmaker, Act.SIGN_IN_FAILED, email, user, now=now)
         raise InvalidCredentialsError()
     async with sessionmaker() as session:
         await begin_write(session)
         current = await session.scalar(select(User).where(User.id == user.id).with_for_update())
-        if current is None or not current.is_active or current.password_hash != user.password_hash:
-            raise InvalidCredentialsError()  # deactivated or given a new password meanwhile
-        await throttle.record_success(session, email=email, address=client_address)
-        if passwords.needs_rehash(current.password_hash):
-            current.password_hash = await passwords.hash_password_async(password)
-        current.last_login_at = now
-        pair = await start_session(session, config=config, user=current, now=now)
+        # Deactivated or given a new password meanwhile: refused like a wrong password.
+        if (
+            current is not None
+            and current.is_active
+            and current.password_hash == user.password_hash
+        ):
+            await throttle.record_success(session, email=email, address=client_address)
+            if passwords.needs_rehash(current.password_hash):
+                current.password_hash = await passwords.hash_password_async(password)
+            current.last_login_at = now
+            audit.record(session, Act.SIGN_IN, current, current, now=now)
+            pair = await start_session(session, config=config, user=current, now=now)
+            await session.commit()
+            return pair
+    await _record_attempt(sessionmaker, Act.SIGN_IN_FAILED, email, user, now=now)
+    raise InvalidCredentialsError()
+
+
+async def _record_attempt(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    action: Act,
+    email: str,
+    user: User | None = None,
+    *,
+    now: datetime,
+) -> None:
+    """A refused sign-in's security event, in a transaction of its own: the attempt's
+    (committed before the password check) and the refused one are already over."""
+    async with sessionmaker() as session:
+        await begin_write(session)
+        if user is None:
+            user = await session.scalar(select(User).where(User.email == normalize_email(email)))
+        await audit.record_event(session, _attempt(action, email, user), now=now)
         await session.commit()
-    return pair
+
+
+def _attempt(action: Act, email: str, user: User | None) -> audit.Refusal:
+    """A refused sign-in, for the audit: the email as typed, and the user it names if any
+    (their company's administrators see attempts on their users; the platform the rest)."""
+    typed = {"email": (None, email.strip()[:254]), "known": (None, user is not None)}
+    if user is None:
+        return audit.Refusal(action, audit.ANONYMOUS, changes=typed)
+    return audit.Refusal(action, audit.ANONYMOUS, user.company_id, ("User", user.id), typed)
 
 
 async def start_session(
@@ -163,21 +202,36 @@ async def refresh(session: AsyncSession, *, config: TokenConfig, refresh_token: 
         raise InvalidTokenError()
     if row.used_at is not None:
         await _revoke_family(session, row.family_id, now)
-        raise InvalidTokenError(
+        reused = InvalidTokenError(
             "Refresh token reuse detected: the session is revoked", persist=True
         )
+        raise audit.refuse(reused, await _reuse(session, row))
     user = await session.get(User, row.user_id)
     if user is None or not user.is_active or user.auth_epoch != row.auth_epoch:
         await _revoke_family(session, row.family_id, now)
         raise InvalidTokenError(persist=True)
     row.used_at = now
+    audit.record(session, Act.TOKEN_REFRESH, user, user, now=now)
     return await _issue(session, config, user, family_id=row.family_id, now=now)
+
+
+async def _reuse(session: AsyncSession, row: RefreshToken) -> audit.Refusal:
+    """Whoever presented it is not known to be the user: the event is anonymous, on them."""
+    owner = await session.get(User, row.user_id)
+    company = owner.company_id if owner else None
+    revoked = {"sessionRevoked": (False, True)}
+    return audit.Refusal(
+        Act.REFRESH_REUSE, audit.ANONYMOUS, company, ("User", row.user_id), revoked
+    )
 
 
 async def logout(session: AsyncSession, *, config: TokenConfig, refresh_token: str) -> None:
     """Revoke the session the refresh token belongs to; saying it twice is harmless."""
     row = await _load_refresh_token(session, config, refresh_token)
     await _revoke_family(session, row.family_id, utcnow())
+    owner = await session.get(User, row.user_id)
+    if owner is not None:
+        audit.record(session, Act.SIGN_OUT, owner, owner)
 
 
 async def revoke_all_sessions(session: AsyncSession, *, user: User) -> None:

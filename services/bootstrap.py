@@ -10,7 +10,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.company import Company
 from models.user import Role, User
+from services import audit
 from services import company as company_service
+from services.audit import AuditAction as Act
 from services.auth import normalize_email
 from services.passwords import hash_password_async
 
@@ -39,16 +41,19 @@ async def bootstrap(
     root = await company_service.create_root_company(
         session, name=company_name, country_code=country_code
     )
-    session.add(
-        User(
-            company_id=root.id,
-            email=normalize_email(admin_email),
-            name="Platform administrator",
-            role=Role.SUPERADMIN,
-            password_hash=await hash_password_async(admin_password or generated or ""),
-        )
+    admin = User(
+        company_id=root.id,
+        email=normalize_email(admin_email),
+        name="Platform administrator",
+        role=Role.SUPERADMIN,
+        password_hash=await hash_password_async(admin_password or generated or ""),
     )
+    session.add(admin)
     await session.flush()
+    founded = audit.created(name=root.name, countryCode=root.country_code)
+    audit.record(session, Act.COMPANY_CREATE, audit.SYSTEM, root, founded, operation="bootstrap")
+    joined = audit.created(email=admin.email, role=admin.role)
+    audit.record(session, Act.USER_CREATE, audit.SYSTEM, admin, joined, operation="bootstrap")
     return BootstrapResult(
         created=True,
         company_name=root.name,

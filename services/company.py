@@ -28,7 +28,9 @@ from models.user import User
 from policies.actor import Actor
 from policies.enforcer import Action, Relation
 from policies.scope import in_subtree, visible_to
+from services import audit
 from services.access import authorize_company, company_in_scope, require
+from services.audit import AuditAction as Act
 from services.credit import balances_by_company
 from services.device import count_registered
 from services.errors import (
@@ -435,6 +437,10 @@ async def create_company(
     await session.flush()
     company.path = parent.path + path_segment(company.id)
     await session.flush()
+    created = audit.created(
+        name=company.name, countryCode=company.country_code, useParentCredits=use_parent_credits
+    )
+    audit.record(session, Act.COMPANY_CREATE, actor, company, created)
     return company
 
 
@@ -469,7 +475,9 @@ async def rename_company(
     session: AsyncSession, *, actor: Actor, company_id: int, name: str
 ) -> Company:
     company = await _editable(session, actor, Action.COMPANY_RENAME, company_id)
-    company.name = clean_name(name)
+    name = clean_name(name)
+    audit.record(session, Act.COMPANY_RENAME, actor, company, {"name": (company.name, name)})
+    company.name = name
     await session.flush()
     return company
 
@@ -478,6 +486,8 @@ async def set_use_parent_credits(
     session: AsyncSession, *, actor: Actor, company_id: int, use_parent_credits: bool
 ) -> Company:
     company = await _editable(session, actor, Action.COMPANY_SET_USE_PARENT_CREDITS, company_id)
+    change = {"useParentCredits": (company.use_parent_credits, use_parent_credits)}
+    audit.record(session, Act.COMPANY_SET_USE_PARENT_CREDITS, actor, company, change)
     company.use_parent_credits = use_parent_credits
     await session.flush()
     return company
@@ -502,6 +512,7 @@ async def archive_company(session: AsyncSession, *, actor: Actor, company_id: in
     blockers = await archive_blockers(session, company)
     if blockers:
         raise ArchiveBlockedError(blockers)
-    company.archived_at = utcnow()
+    company.archived_at = now = utcnow()
+    audit.record(session, Act.COMPANY_ARCHIVE, actor, company, {"archivedAt": (None, now)})
     await session.flush()
     return company

@@ -29,8 +29,9 @@ from models.user import User, UserRow
 from policies.actor import Actor
 from policies.enforcer import Action
 from policies.scope import actor_parameters, in_subtree_between, relation_of
-from services import idempotency
+from services import audit, idempotency
 from services.access import Named, authorize_company, authorize_named, require
+from services.audit import AuditAction as Act
 from services.errors import ErrorCode, NotFoundError, ValidationError
 from services.pagination import Page, PageRequest, cursor_key
 
@@ -174,6 +175,8 @@ async def grant_credits(
         reference=reference,
     )
     idempotency.record(claim, {"entryId": entry.id})
+    grant = audit.created(amount=amount, reason=reason, reference=reference)
+    audit.record(session, Act.CREDIT_GRANT, actor, company, grant, now=now)
     return entry
 
 
@@ -219,6 +222,7 @@ async def move_credits(
         return await _recorded_transfer(session, claim.previous["transferId"])
     move = _Move(source_id, target_id, amount, reason, actor.user_id, uuid.uuid4().hex, utcnow())
     idempotency.record(claim, {"transferId": move.transfer_id})
+    audit.record(session, Act.CREDIT_MOVE, actor, source, move.changes(target), now=move.now)
     if session.get_bind().dialect.name == "postgresql":
         transfer = await _move_at_once(session, move)
         if transfer is not None:
@@ -241,6 +245,12 @@ class _Move:
     actor_id: int
     transfer_id: str
     now: datetime
+
+    def changes(self, target: Company) -> dict[str, tuple[Any, Any]]:
+        """What the audit records of it (the source company's entry)."""
+        return audit.created(
+            amount=self.amount, toCompany=target.name, reason=self.reason, transfer=self.transfer_id
+        )
 
     def entry(
         self, company_id: int, balance_after: int, entry_id: int | None = None

@@ -26,8 +26,9 @@ from models.device import DEVICE_COLUMNS, Device, DeviceRow, DeviceStatus
 from policies.actor import Actor
 from policies.enforcer import Action
 from policies.scope import in_subtree_between
-from services import credit, idempotency
+from services import audit, credit, idempotency
 from services.access import Lock, Named, authorize_company, authorize_named, require, row_in_scope
+from services.audit import AuditAction as Act
 from services.credit import InsufficientCreditsError
 from services.errors import ConflictError, ErrorCode, NotFoundError, ValidationError
 from services.pagination import Page, PageRequest, cursor_key
@@ -180,7 +181,19 @@ async def register_device(
         device_id=device.id,
     )
     idempotency.record(claim, {"deviceId": device.id})
+    audit.record(session, Act.DEVICE_REGISTER, actor, device, _registration(device, payer), now=now)
     return device
+
+
+def _registration(device: Device, payer: credit.Payer) -> dict[str, tuple[Any, Any]]:
+    return audit.created(
+        serialNumber=device.serial_number,
+        name=device.name,
+        model=device.model,
+        datapoints=device.datapoints,
+        paidBy=payer.company.name,
+        paidUntil=device.paid_until,
+    )
 
 
 def _serial_taken() -> ConflictError:
@@ -206,7 +219,7 @@ async def _registered_device(
     if found is None:
         raise NotFoundError("Device")
     device, relation = found
-    require(actor, action, relation)
+    require(actor, action, relation, on=device)
     if device.unregistered_at is not None:
         raise ValidationError(
             "The device is unregistered", field="id", code=ErrorCode.DEVICE_UNREGISTERED
@@ -218,7 +231,9 @@ async def rename_device(
     session: AsyncSession, *, actor: Actor, device_id: int, name: str
 ) -> Device:
     device = await _registered_device(session, actor, Action.DEVICE_RENAME, device_id)
-    device.name = clean_name(name)
+    name = clean_name(name)
+    audit.record(session, Act.DEVICE_RENAME, actor, device, {"name": (device.name, name)})
+    device.name = name
     await session.flush()
     return device
 
@@ -226,11 +241,14 @@ async def rename_device(
 async def unregister_device(session: AsyncSession, *, actor: Actor, device_id: int) -> Device:
     """The unused days of the current credit are lost; the row keeps how many."""
     device = await _registered_device(session, actor, Action.DEVICE_UNREGISTER, device_id)
+    before = {"status": device.status, "forfeitedDays": None}
     now = utcnow()
     unused = (device.paid_until - now).total_seconds() / 86400
     device.forfeited_days = max(0, math.ceil(unused)) if device.status is DeviceStatus.ACTIVE else 0
     device.unregistered_at = now
     device.status = DeviceStatus.UNREGISTERED
+    after = {"status": device.status, "forfeitedDays": device.forfeited_days}
+    audit.record(session, Act.DEVICE_UNREGISTER, actor, device, audit.compare(before, after))
     await session.flush()
     return device
 
@@ -414,6 +432,8 @@ async def charge_device(
         if suspended:
             return None
         device.status = DeviceStatus.SUSPENDED
+        change = {"status": (DeviceStatus.ACTIVE, device.status)}
+        audit.record(session, Act.DEVICE_SUSPEND, audit.SYSTEM, device, change, now=now)
         await session.flush()
         return "suspended"
     await credit.post(
@@ -427,7 +447,11 @@ async def charge_device(
         device_id=device.id,
     )
     # A resumed device starts a fresh period now; a running one continues without a gap.
+    before = {"status": device.status, "paidUntil": device.paid_until, "paidBy": None}
     device.paid_until = (now if suspended else device.paid_until) + period
     device.status = DeviceStatus.ACTIVE
+    after = {"status": device.status, "paidUntil": device.paid_until, "paidBy": payer.company.name}
+    action = Act.DEVICE_RESUME if suspended else Act.DEVICE_CHARGE
+    audit.record(session, action, audit.SYSTEM, device, audit.compare(before, after), now=now)
     await session.flush()
     return "resumed" if suspended else "charged"

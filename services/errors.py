@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Sequence
+from typing import Any
 
 
 class ErrorCode(enum.StrEnum):
@@ -45,6 +46,7 @@ class ErrorCode(enum.StrEnum):
     IDEMPOTENCY_KEY_REUSED = "IDEMPOTENCY_KEY_REUSED"
     SERIAL_REGISTERED = "SERIAL_REGISTERED"
     DEVICE_UNREGISTERED = "DEVICE_UNREGISTERED"
+    INVALID_DATE_RANGE = "INVALID_DATE_RANGE"  # `since` after `until`
 
 
 class ArchiveBlocker(enum.StrEnum):
@@ -63,6 +65,8 @@ class DomainError(Exception):
     # True where the failure itself must be recorded (a refresh token reuse revokes the
     # family): the transaction commits what was flushed before the error was raised.
     persist: bool = False
+    # A security event to record although the request fails (services.audit.refuse).
+    audit_event: Any = None
 
     def __init__(self, message: str, *, field: str | None = None, code: ErrorCode | None = None):
         super().__init__(message)
@@ -136,6 +140,7 @@ class AccessError(Exception):
     """Not a typed error: answered as a top-level GraphQL error with `extensions.code`."""
 
     extension_code = "FORBIDDEN"
+    audit_event: Any = None  # as DomainError's
 
     def __init__(self, message: str) -> None:
         super().__init__(message)
@@ -150,10 +155,22 @@ class UnauthenticatedError(AccessError):
 
 
 class ForbiddenError(AccessError):
+    """In scope, but not allowed. Says what was refused on which object, for the audit."""
+
     extension_code = "FORBIDDEN"
 
-    def __init__(self, message: str = "Your role does not allow this action") -> None:
+    def __init__(
+        self,
+        message: str = "Your role does not allow this action",
+        *,
+        action: str | None = None,
+        company_id: int | None = None,
+        target: tuple[str, int] | None = None,
+    ) -> None:
         super().__init__(message)
+        self.action = action
+        self.company_id = company_id
+        self.target = target
 
 
 class BadInputError(AccessError):

@@ -22,8 +22,9 @@ from models.company import Company
 from models.user import Invitation, Role, User
 from policies.actor import Actor
 from policies.enforcer import Action
-from services import mail
+from services import audit, mail
 from services.access import authorize_company
+from services.audit import AuditAction as Act
 from services.auth import TokenPair, start_session
 from services.errors import (
     ConflictError,
@@ -184,6 +185,8 @@ async def invite_user(
             field="email",
             code=ErrorCode.INVITATION_PENDING,
         ) from exc
+    invited = audit.created(email=address, role=role, expiresAt=invitation.expires_at)
+    audit.record(session, Act.INVITATION_CREATE, actor, invitation, invited, now=now)
     await _send(session, invitation, token, company, config)
     return invitation
 
@@ -218,6 +221,8 @@ async def resend_invitation(
             "The company is archived", field="id", code=ErrorCode.COMPANY_ARCHIVED
         )
     now = utcnow()
+    resent = {"expiresAt": (invitation.expires_at, now + config.ttl), "token": (None, None)}
+    audit.record(session, Act.INVITATION_RESEND, actor, invitation, resent, now=now)
     token, invitation.token_hash = _new_token()
     invitation.sent_at = now
     invitation.expires_at = now + config.ttl
@@ -231,6 +236,8 @@ async def revoke_invitation(
 ) -> Invitation:
     invitation, _ = await _open_invitation(session, actor, invitation_id)
     invitation.revoked_at = utcnow()
+    revoked = {"revokedAt": (None, invitation.revoked_at)}
+    audit.record(session, Act.INVITATION_REVOKE, actor, invitation, revoked)
     await session.flush()
     return invitation
 
@@ -286,6 +293,10 @@ async def accept_invitation(
     invitation.accepted_at = now
     invitation.user_id = user.id
     await session.flush()
+    joined = audit.created(email=user.email, name=user.name, role=user.role)
+    audit.record(session, Act.USER_CREATE, user, user, joined, now=now)
+    accepted = {"acceptedAt": (None, now)}
+    audit.record(session, Act.INVITATION_ACCEPT, user, invitation, accepted, now=now)
     return await start_session(session, config=config, user=user)
 
 

@@ -1,4 +1,5 @@
-"""Periodic jobs: renewal reminders, device charging, idempotency-key purge.
+"""Periodic jobs: renewal reminders, device charging, idempotency-key purge, and the audit
+trail's sealing and retention.
 
 Every server process runs them (`Scheduler`, started by the server's lifespan), and
 `cli.py jobs` runs them once for cron. Running them in several processes at once is safe:
@@ -20,11 +21,12 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from models.base import utcnow
 from models.db import begin_write
-from services import device, idempotency, metrics, reminders
+from services import audit_seal, device, idempotency, metrics, reminders
 
 log = logging.getLogger("fleet.jobs")
 
 CHARGE_BATCH = 500
+DEFAULT_AUDIT_RETENTION = timedelta(days=400)
 T = TypeVar("T")
 
 
@@ -70,10 +72,41 @@ async def run_purge(sessionmaker: async_sessionmaker[AsyncSession], *, now: date
 
 
 @dataclass(frozen=True)
+class AuditReport:
+    sealed: int
+    purged: int
+
+
+async def run_audit(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    *,
+    now: datetime,
+    retention: timedelta = DEFAULT_AUDIT_RETENTION,
+) -> AuditReport:
+    """Seal what committed since the last run (batch by batch, one transaction each), then
+    purge the batches sealed before the retention cutoff."""
+    sealed = 0
+    while True:
+        async with sessionmaker() as session:
+            await begin_write(session)
+            batch = await audit_seal.seal(session, now=now)
+            await session.commit()
+        sealed += batch
+        if batch < audit_seal.SEAL_BATCH:
+            break
+    async with sessionmaker() as session:
+        await begin_write(session)
+        purged = await audit_seal.purge(session, cutoff=now - retention)
+        await session.commit()
+    return AuditReport(sealed=sealed, purged=purged)
+
+
+@dataclass(frozen=True)
 class JobReport:
     reminders: int
     charging: device.ChargeReport
     purged_keys: int
+    audit: AuditReport = AuditReport(sealed=0, purged=0)
 
 
 async def run_all(
@@ -81,12 +114,15 @@ async def run_all(
     *,
     period: timedelta,
     now: datetime | None = None,
+    audit_retention: timedelta = DEFAULT_AUDIT_RETENTION,
 ) -> JobReport:
     now = now or utcnow()
     return JobReport(
         reminders=await _counted("reminders", run_reminders(sessionmaker, now=now)),
         charging=await _counted("charging", run_charging(sessionmaker, now=now, period=period)),
         purged_keys=await _counted("idempotency_purge", run_purge(sessionmaker, now=now)),
+        # Last: it seals what the jobs above wrote.
+        audit=await _counted("audit", run_audit(sessionmaker, now=now, retention=audit_retention)),
     )
 
 
@@ -112,7 +148,9 @@ class Scheduler:
         interval: timedelta,
         clock: Callable[[], datetime] = utcnow,
         run: Callable[..., Awaitable[JobReport]] = run_all,
+        audit_retention: timedelta = DEFAULT_AUDIT_RETENTION,
     ) -> None:
+        self._audit_retention = audit_retention
         self._sessionmaker = sessionmaker
         self._period = period
         self._interval = interval.total_seconds()
@@ -134,7 +172,12 @@ class Scheduler:
     async def _loop(self) -> None:
         while not self._stopping.is_set():
             try:
-                report = await self._run(self._sessionmaker, period=self._period, now=self._clock())
+                report = await self._run(
+                    self._sessionmaker,
+                    period=self._period,
+                    now=self._clock(),
+                    audit_retention=self._audit_retention,
+                )
                 log.info("jobs: %s", report)
             except Exception:  # keep the server's scheduler alive through any one failure
                 log.exception("scheduled jobs failed; retrying in %.0f s", self._interval)

@@ -49,7 +49,8 @@ from config import Settings
 from models.base import utcnow
 from models.db import begin_write
 from models.mail import OutboxMessage
-from services import metrics
+from services import audit, metrics
+from services.audit import AuditAction as Act
 
 logger = logging.getLogger("fleet.mail")
 
@@ -317,7 +318,7 @@ async def _record_failure(
     attempts = message.attempts + 1
     retry_at = now + backoff(attempts)
     async with _writing(sessionmaker) as session:
-        await session.execute(
+        result = await session.execute(
             update(OutboxMessage)
             .where(
                 OutboxMessage.id == message.id,
@@ -332,6 +333,8 @@ async def _record_failure(
                 locked_until=None,
             )
         )
+        if attempts >= max_attempts and int(getattr(result, "rowcount", 0) or 0):
+            await _give_up(session, message, attempts, now)
     if attempts >= max_attempts:
         logger.error(
             "Mail %s (%s) to %s failed %d times, giving up (last error: %s); set attempts = 0 "
@@ -352,6 +355,15 @@ async def _record_failure(
             retry_at.isoformat(timespec="seconds"),
             _describe(exc),
         )
+
+
+async def _give_up(
+    session: AsyncSession, message: OutboxMessage, attempts: int, now: datetime
+) -> None:
+    """A mail no longer tried is recorded for the platform's operators."""
+    given_up = audit.created(kind=message.kind, to=message.to_address, attempts=attempts)
+    target = ("OutboxMessage", message.id)
+    await audit.record_on_platform(session, Act.MAIL_GIVE_UP, audit.SYSTEM, target, given_up)
 
 
 async def deliver_all_due(

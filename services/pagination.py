@@ -102,3 +102,54 @@ def cursor_key(request: PageRequest, *types: type) -> tuple[Any, ...] | None:
     ):
         raise BadInputError("Malformed cursor")
     return request.after
+
+
+@dataclass(frozen=True)
+class Window:
+    """A page asked for either way: `first`/`after` (forward from the cursor) or
+    `last`/`before` (the rows right before the cursor), in the list's order both times."""
+
+    size: int
+    cursor: tuple[Any, ...] | None = None
+    backward: bool = False
+
+    @classmethod
+    def parse(
+        cls,
+        *,
+        first: int | None,
+        after: str | None,
+        last: int | None,
+        before: str | None,
+        max_size: int,
+        default: int,
+    ) -> Window:
+        if last is not None or before is not None:
+            if first is not None or after is not None:
+                raise BadInputError("Page forward (`first`, `after`) or back (`last`, `before`)")
+            size, cursor, backward = (default if last is None else last), before, True
+        else:
+            size, cursor, backward = (default if first is None else first), after, False
+        if size < 0:
+            raise BadInputError("The page size must not be negative")
+        if size > max_size:
+            raise BadInputError(f"The page size must be at most {max_size}")
+        return cls(size, decode_cursor(cursor) if cursor else None, backward)
+
+    def page(self, rows: Sequence[T], key: Callable[[T], tuple[Any, ...]]) -> Page[T]:
+        """`rows` were fetched with LIMIT size + 1 in the direction asked (reversed order
+        when backward): the extra row only says there is more that way."""
+        more = len(rows) > self.size
+        items = list(rows[: self.size])
+        if self.backward:
+            items.reverse()
+        return Page(
+            items=items,
+            keys=[key(item) for item in items],
+            has_next_page=self.cursor is not None if self.backward else more,
+            has_previous_page=more if self.backward else self.cursor is not None,
+        )
+
+    def key(self, *types: type) -> tuple[Any, ...] | None:
+        """The cursor checked against the shape this list sorts by."""
+        return cursor_key(PageRequest(first=self.size, after=self.cursor), *types)

@@ -20,8 +20,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.account import Account, AccountReminder, AccountState, ReminderKind
 from models.company import Company
-from services import mail
+from services import audit, mail
 from services.account import add_months
+from services.audit import AuditAction as Act
 from services.recipients import superadmin_emails
 
 DAY = timedelta(days=1)
@@ -83,6 +84,8 @@ async def send_due_reminders(session: AsyncSession, *, now: datetime) -> int:
         )
         if written is None:
             continue  # another scheduler, or this one before a restart, sent it
+        reminded = audit.created(reminder=kind, expiresAt=account.expires_at)
+        audit.record(session, Act.REMINDER_SEND, audit.SYSTEM, account, reminded, now=now)
         for address in await superadmin_emails(session, company):
             await mail.enqueue(
                 session,

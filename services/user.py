@@ -24,8 +24,9 @@ from models.user import PasswordResetToken, Role, User
 from policies.actor import Actor
 from policies.enforcer import Action
 from policies.scope import in_subtree
-from services import mail
+from services import audit, mail
 from services.access import authorize_company, require, row_in_scope
+from services.audit import AuditAction as Act
 from services.auth import TokenPair, normalize_email, revoke_all_sessions, start_session
 from services.errors import (
     ErrorCode,
@@ -117,14 +118,19 @@ async def _managed_user(session: AsyncSession, actor: Actor, action: Action, use
     if found is None:
         raise NotFoundError("User")
     user, relation = found
-    require(actor, action, relation)
+    require(actor, action, relation, on=user)
     await _lock(session, user)
     if user.id == actor.user_id:
         raise ValidationError(
             "You cannot do this to your own account", field="id", code=ErrorCode.CANNOT_ACT_ON_SELF
         )
     if user.role.rank > actor.role.rank:
-        raise ForbiddenError("You cannot act on a user of a higher role")
+        raise ForbiddenError(
+            "You cannot act on a user of a higher role",
+            action=action.value,
+            company_id=user.company_id,
+            target=("User", user.id),
+        )
     return user
 
 
@@ -173,6 +179,7 @@ async def change_role(session: AsyncSession, *, actor: Actor, user_id: int, role
     check_role_grant(actor, role)
     if role is not Role.SUPERADMIN:
         await _keep_a_platform_superadmin(session, user)
+    audit.record(session, Act.USER_CHANGE_ROLE, actor, user, {"role": (user.role, role)})
     user.role = role
     await session.flush()
     return user
@@ -192,6 +199,8 @@ async def set_active(session: AsyncSession, *, actor: Actor, user_id: int, activ
     else:
         await _keep_a_platform_superadmin(session, user)
         await revoke_all_sessions(session, user=user)
+    action = Act.USER_REACTIVATE if active else Act.USER_DEACTIVATE
+    audit.record(session, action, actor, user, {"isActive": (user.is_active, active)})
     user.is_active = active
     await session.flush()
     return user
@@ -229,13 +238,16 @@ async def change_own_password(
     )
     user.password_hash = await hash_password_async(new_password)
     await revoke_all_sessions(session, user=user)
+    audit.record(session, Act.PASSWORD_CHANGE, actor, user, {"password": (None, None)})
     await session.flush()
     return await start_session(session, config=config, user=user)
 
 
 async def update_own_name(session: AsyncSession, *, actor: Actor, name: str) -> User:
     user = await _own_user(session, actor)
-    user.name = clean_name(name)
+    name = clean_name(name)
+    audit.record(session, Act.USER_UPDATE_PROFILE, actor, user, {"name": (user.name, name)})
+    user.name = name
     await session.flush()
     return user
 
@@ -257,8 +269,14 @@ async def request_password_reset(
         .where(User.email == normalize_email(email), User.is_active.is_(True))
         .with_for_update()
     )
+    # Recorded for known and unknown addresses alike: someone asked.
+    asked = {"email": (None, normalize_email(email)), "known": (None, user is not None)}
     if user is None:
+        await audit.record_on_platform(
+            session, Act.PASSWORD_RESET_REQUEST, audit.ANONYMOUS, None, asked
+        )
         return
+    audit.record(session, Act.PASSWORD_RESET_REQUEST, audit.ANONYMOUS, user, asked)
     now = utcnow()
     recent = await session.scalar(
         select(func.count())
@@ -319,5 +337,6 @@ async def reset_password(session: AsyncSession, *, token: str, new_password: str
         .values(used_at=now)
     )
     await revoke_all_sessions(session, user=user)
+    audit.record(session, Act.PASSWORD_RESET, audit.ANONYMOUS, user, {"password": (None, None)})
     await session.flush()
     return user

@@ -5,7 +5,7 @@ page): every field of Account reads either."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 from strawberry.scalars import JSON
@@ -13,6 +13,7 @@ from strawberry.scalars import JSON
 from models import account as models
 from models.base import utcnow
 from policies.scope import relation_of
+from resolvers import audit as audit_resolvers
 from schema.context import Info
 from schema.enums import (
     AccountStatus,
@@ -24,10 +25,13 @@ from schema.enums import (
     Sector,
 )
 from schema.errors import NotFoundError, ValidationError
-from schema.types.common import Node, company_of
+from schema.types.common import Connection, Node, company_of, connection
 from schema.types.company import Company
 from services import account as service
 from services.application import may_read_applications
+
+if TYPE_CHECKING:
+    from schema.types.audit import AuditEvent
 
 
 @strawberry.type(description="A license of the catalog.")
@@ -115,6 +119,25 @@ class Account(Node):
         if relation is None or not may_read_applications(actor, relation):
             return None
         return await info.context.loaders.application_by_id.load(account.pending_application_id)  # type: ignore[return-value]
+
+    @strawberry.field(
+        description=(
+            "What was done to the account (requests, decisions applied, reminders), "
+            "newest first (ADMINISTRATOR and above)."
+        )
+    )
+    async def history(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+    ) -> Connection[Annotated[AuditEvent, strawberry.lazy("schema.types.audit")]]:
+        row = _account(self)
+        page = audit_resolvers.window(info, first, after, last, before)
+        target = ("Account", row.id)
+        return connection(await audit_resolvers.history(info, target, row.company_id, page))
 
 
 @strawberry.type(description="A requested change of an account, decided by the platform desk.")

@@ -7,6 +7,7 @@ from typing import Any, Generic, Protocol, TypeVar
 import strawberry
 
 from models.account import Account, AccountRow
+from models.audit import AuditEntry, AuditRow
 from models.company import Company, CompanyRow
 from models.credit import EntryRow, LedgerEntry
 from models.device import Device, DeviceRow
@@ -35,6 +36,7 @@ _MODEL_OF: dict[type, type] = {
     AccountRow: Account,
     DeviceRow: Device,
     EntryRow: LedgerEntry,
+    AuditRow: AuditEntry,
 }
 
 

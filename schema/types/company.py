@@ -6,19 +6,24 @@ from __future__ import annotations
 
 from collections.abc import Awaitable
 from datetime import datetime
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 
 from models import company as models
 from models.company import CompanyCounts as CountValues
 from models.company import CompanyRead, CompanyRow
+from resolvers import audit as audit_resolvers
 from resolvers import company as resolve
 from resolvers import credit as credit_resolvers
 from schema.context import Info
 from schema.cost import CONNECTION, Cost
+from schema.enums import AuditAction
 from schema.errors import ArchiveBlockedError, NotFoundError, ValidationError
 from schema.types.common import Connection, Node, connection
+
+if TYPE_CHECKING:
+    from schema.types.audit import AuditEvent
 
 DEFAULT_PAGE = 50
 
@@ -133,6 +138,53 @@ class Company(Node):
         if isinstance(company, CompanyRow) and company.counts is not None:
             return company.counts
         return resolve.counts(info, company)
+
+    @strawberry.field(
+        description="Its own audit trail: what was done to the company itself (ADMINISTRATOR)."
+    )
+    async def history(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+    ) -> Connection[Annotated[AuditEvent, strawberry.lazy("schema.types.audit")]]:
+        row = _row(self)
+        page = audit_resolvers.window(info, first, after, last, before)
+        target = ("Company", row.id)
+        return connection(await audit_resolvers.history(info, target, row.id, page))
+
+    @strawberry.field(
+        description=(
+            "The audit trail of this company and (by default) its descendants, newest first "
+            "(ADMINISTRATOR and above); as `Query.auditEvents`."
+        )
+    )
+    async def audit_events(
+        self,
+        info: Info,
+        include_descendants: bool = True,
+        actor_id: strawberry.ID | None = None,
+        actions: list[AuditAction] | None = None,  # type: ignore[valid-type]
+        since: datetime | None = None,
+        until: datetime | None = None,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+    ) -> Connection[Annotated[AuditEvent, strawberry.lazy("schema.types.audit")]]:
+        page = await audit_resolvers.events(
+            info,
+            company_id=_row(self).id,
+            include_descendants=include_descendants,
+            actor_id=actor_id,
+            actions=actions,
+            since=since,
+            until=until,
+            page=audit_resolvers.window(info, first, after, last, before),
+        )
+        return connection(page)
 
 
 def _row(obj: object) -> CompanyRead:

@@ -5,7 +5,7 @@ tuples (the rows of a page): every field reads either."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 
@@ -16,13 +16,17 @@ from models.company import CompanyRead
 from models.device import DeviceRead, DeviceRow
 from policies.enforcer import Action
 from policies.scope import relation_of
+from resolvers import audit as audit_resolvers
 from schema.context import Info
 from schema.enums import DeviceStatus
 from schema.errors import ConflictError, NotFoundError, ValidationError
 from schema.types.account import Account
-from schema.types.common import Node, company_of
+from schema.types.common import Connection, Node, company_of, connection
 from schema.types.company import Company
 from services.access import can
+
+if TYPE_CHECKING:
+    from schema.types.audit import AuditEvent
 
 
 @strawberry.type(description="A device registered into a company (or, unregistered, history).")
@@ -65,6 +69,22 @@ class Device(Node):
             assert device.company is not NOT_FETCHED
             return device.account if _may_read_account(info, device.company) else None
         return _account(info, device)
+
+    @strawberry.field(
+        description=("What was done to the device, newest first (ADMINISTRATOR and above).")
+    )
+    async def history(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+    ) -> Connection[Annotated[AuditEvent, strawberry.lazy("schema.types.audit")]]:
+        row = _device(self)
+        page = audit_resolvers.window(info, first, after, last, before)
+        target = ("Device", row.id)
+        return connection(await audit_resolvers.history(info, target, row.company_id, page))
 
 
 def _may_read_account(info: Info, company: CompanyRead) -> bool:

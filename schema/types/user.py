@@ -5,17 +5,21 @@ from __future__ import annotations
 
 from collections.abc import Awaitable
 from datetime import datetime
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 
 from models import user as models
 from models.company import Company as CompanyModel
+from resolvers import audit as audit_resolvers
 from schema.context import Info
 from schema.enums import Role
 from schema.errors import NotFoundError, ValidationError
-from schema.types.common import Node
+from schema.types.common import Connection, Node, connection
 from schema.types.company import Company
+
+if TYPE_CHECKING:
+    from schema.types.audit import AuditEvent
 
 
 @strawberry.type
@@ -39,6 +43,24 @@ class User(Node):
             return viewer.company  # loaded with the viewer on this request
         # users.company_id is a non-null foreign key: the loader always finds it.
         return info.context.loaders.company_by_id.load(company_id)
+
+    @strawberry.field(
+        description=(
+            "What was done to the user, and their sign-ins, newest first (ADMINISTRATOR and above)."
+        )
+    )
+    async def history(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+    ) -> Connection[Annotated[AuditEvent, strawberry.lazy("schema.types.audit")]]:
+        row = _model(self)
+        page = audit_resolvers.window(info, first, after, last, before)
+        target = ("User", row.id)
+        return connection(await audit_resolvers.history(info, target, row.company_id, page))
 
 
 def _model(obj: object) -> models.User | models.UserRow:

@@ -1,0 +1,112 @@
+"""Audit events. Their runtime objects are `models.audit.AuditRow` tuples (a page's rows)."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable
+from datetime import datetime
+from typing import Any
+
+import strawberry
+from strawberry.scalars import JSON
+
+from models.audit import ActorKind as ActorKindModel
+from models.audit import AuditRow
+from models.user import Role as RoleModel
+from models.user import User as UserModel
+from schema.context import Info
+from schema.enums import AuditAction, AuditActorKind, Role
+from schema.ids import encode_id
+from schema.loaders import ScopedKey
+from schema.types.common import Node
+from schema.types.company import Company
+from schema.types.user import User
+from services.audit import AuditAction as AuditActionModel
+
+
+@strawberry.type(description="One field of the target as it was before and after the change.")
+class AuditChange:
+    field: str
+    before: JSON | None = strawberry.field(description="Null when the field was new.")
+    after: JSON | None
+
+
+@strawberry.type(
+    description=(
+        "An entry of the audit trail: a change or a security event, append-only and chained "
+        "by hash (see `cli.py audit-verify`)."
+    )
+)
+class AuditEvent(Node):
+    created_at: datetime
+    request_id: str | None = strawberry.field(description="The request that caused it.")
+    client_address: str | None
+    user_agent: str | None
+    operation: str | None = strawberry.field(
+        description="The GraphQL operation name the client sent, or the job's name."
+    )
+
+    @classmethod
+    def is_type_of(cls, obj: Any, _info: Any) -> bool:
+        return isinstance(obj, (cls, AuditRow))
+
+    @strawberry.field(graphql_type=AuditAction)
+    def action(self) -> AuditActionModel:
+        return AuditActionModel(_row(self).action)
+
+    @strawberry.field(description="The action's stable dotted name, e.g. `credit.move`.")
+    def action_name(self) -> str:
+        return _row(self).action
+
+    @strawberry.field(graphql_type=AuditActorKind)
+    def actor_kind(self) -> ActorKindModel:
+        return ActorKindModel(_row(self).actor_kind)
+
+    @strawberry.field(
+        graphql_type=User | None,
+        description="Who did it; null for jobs, anonymous attempts and actors above your tree.",
+    )
+    def actor(self, info: Info) -> Awaitable[UserModel | None] | None:
+        row = _row(self)
+        if row.actor_user_id is None:
+            return None
+        viewer = info.context.require_actor()
+        # Only an actor of the reader's subtree has an id on the row (services/audit_log.py).
+        key = ScopedKey(viewer.company_path, row.actor_user_id)
+        return info.context.loaders.user_within.load(key)
+
+    @strawberry.field(
+        graphql_type=Role | None,
+        description="The actor's role at that moment; null when the actor is not shown.",
+    )
+    def actor_role(self) -> RoleModel | None:
+        role = _row(self).actor_role
+        return None if role is None else RoleModel(role)
+
+    @strawberry.field(description="The company the target belongs to.")
+    async def company(self, info: Info) -> Company:
+        found = await info.context.loaders.company_by_id.load(_row(self).company_id)
+        assert found is not None  # in the reader's scope: the page's query filtered on it
+        return found  # type: ignore[return-value]
+
+    @strawberry.field(description="The type of the object changed, e.g. `Device`.")
+    def target_type(self) -> str | None:
+        return _row(self).target_type
+
+    @strawberry.field(description="Its global ID (for `node(id:)` where it is a node).")
+    def target_id(self) -> strawberry.ID | None:
+        row = _row(self)
+        if row.target_type is None or row.target_id is None:
+            return None
+        return strawberry.ID(encode_id(row.target_type, row.target_id))
+
+    @strawberry.field(description="The fields changed, before and after; never a secret.")
+    def changes(self) -> list[AuditChange]:
+        return [
+            AuditChange(field=name, before=values[0], after=values[1])
+            for name, values in sorted(_row(self).changes.items())
+        ]
+
+
+def _row(obj: object) -> AuditRow:
+    assert isinstance(obj, AuditRow)
+    return obj

@@ -1,0 +1,199 @@
+"""Reading the audit trail by the hierarchy (SPEC sections 3 and 7).
+
+A reader with `audit.read` on a company (ADMINISTRATOR, SELF or DESCENDANT) sees its
+entries, and with `include_descendants` those of its whole subtree: one range over the
+path copied on each entry, inside the page's query, so nothing above or beside the reader
+is ever read. Who acted is shown only when their company lies in the reader's subtree; an
+actor from above (the platform's staff, a partner's administrator) shows without identity.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from functools import cache
+from typing import Any
+
+from sqlalchemy import Integer, Select, bindparam, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from models.account import Account, Application, License
+from models.audit import AuditEntry, AuditRow
+from models.base import Base
+from models.company import subtree_upper_bound
+from models.credit import LedgerEntry
+from models.device import Device
+from models.user import Invitation, User
+from policies.actor import Actor
+from policies.enforcer import Action
+from services.access import authorize_company, company_in_scope, row_in_scope
+from services.audit import AuditAction
+from services.errors import ErrorCode, NotFoundError, ValidationError
+from services.pagination import Page, Window
+
+# Targets a filter may name, each checked against the reader's scope like any lookup.
+_OWNED: dict[str, type[Base]] = {
+    "User": User,
+    "Device": Device,
+    "Account": Account,
+    "Application": Application,
+    "Invitation": Invitation,
+    "LedgerEntry": LedgerEntry,
+}
+
+
+@dataclass(frozen=True)
+class AuditFilter:
+    include_descendants: bool = True
+    actor_id: int | None = None
+    actions: Sequence[AuditAction] = ()
+    target: tuple[str, int] | None = None  # (type, id)
+    since: datetime | None = None
+    until: datetime | None = None
+
+
+_COLUMNS = (
+    AuditEntry.id,
+    AuditEntry.created_at,
+    AuditEntry.action,
+    AuditEntry.actor_kind,
+    AuditEntry.actor_user_id,
+    AuditEntry.actor_role,
+    AuditEntry.actor_company_path,
+    AuditEntry.company_id,
+    AuditEntry.target_type,
+    AuditEntry.target_id,
+    AuditEntry.changes,
+    AuditEntry.request_id,
+    AuditEntry.client_address,
+    AuditEntry.user_agent,
+    AuditEntry.operation,
+)
+
+
+@cache
+def _query(
+    *,
+    subtree: bool,
+    actor: bool,
+    actions: bool,
+    target: bool,
+    since: bool,
+    until: bool,
+    cursor: bool,
+    backward: bool,
+) -> Select[Any]:
+    """The statement of a page of this shape, built once; values are its parameters."""
+    query = select(*_COLUMNS)
+    if subtree:
+        query = query.where(
+            AuditEntry.company_path >= bindparam("path"),
+            AuditEntry.company_path < bindparam("path_end"),
+        )
+    else:
+        query = query.where(AuditEntry.company_id == bindparam("company_id"))
+    if actor:
+        query = query.where(AuditEntry.actor_user_id == bindparam("actor_id"))
+    if actions:
+        query = query.where(AuditEntry.action.in_(bindparam("actions", expanding=True)))
+    if target:
+        query = query.where(
+            AuditEntry.target_type == bindparam("target_type"),
+            AuditEntry.target_id == bindparam("target_id"),
+        )
+    if since:
+        query = query.where(AuditEntry.created_at >= bindparam("since"))
+    if until:
+        query = query.where(AuditEntry.created_at < bindparam("until"))
+    # Newest first; backward pages read the other way from their cursor, then turn round.
+    if cursor:
+        id_bound = bindparam("cursor", type_=Integer)
+        query = query.where(AuditEntry.id > id_bound if backward else AuditEntry.id < id_bound)
+    order = AuditEntry.id.asc() if backward else AuditEntry.id.desc()
+    return query.order_by(order).limit(bindparam("limit", type_=Integer))
+
+
+async def list_audit_entries(
+    session: AsyncSession,
+    *,
+    actor: Actor,
+    company_id: int,
+    filters: AuditFilter,
+    window: Window,
+) -> Page[AuditRow]:
+    """A company's log (and its subtree's), newest first, keyset on the id both ways."""
+    company = await authorize_company(
+        session, actor, Action.AUDIT_READ, company_id, field="companyId"
+    )
+    if filters.since and filters.until and filters.since > filters.until:
+        raise ValidationError(
+            "`since` must not be after `until`", field="since", code=ErrorCode.INVALID_DATE_RANGE
+        )
+    if (
+        filters.actor_id is not None
+        and await row_in_scope(session, actor, User, filters.actor_id) is None
+    ):
+        raise NotFoundError("User", field="actorId")
+    if filters.target is not None:
+        await _check_target(session, actor, filters.target)
+    cursor = window.key(int)
+    query = _query(
+        subtree=filters.include_descendants,
+        actor=filters.actor_id is not None,
+        actions=bool(filters.actions),
+        target=filters.target is not None,
+        since=filters.since is not None,
+        until=filters.until is not None,
+        cursor=cursor is not None,
+        backward=window.backward,
+    )
+    values: dict[str, Any] = {"limit": window.size + 1}
+    if filters.include_descendants:
+        values["path"], values["path_end"] = company.path, subtree_upper_bound(company.path)
+    else:
+        values["company_id"] = company.id
+    if filters.actor_id is not None:
+        values["actor_id"] = filters.actor_id
+    if filters.actions:
+        values["actions"] = [action.value for action in filters.actions]
+    if filters.target is not None:
+        values["target_type"], values["target_id"] = filters.target
+    if filters.since is not None:
+        values["since"] = filters.since
+    if filters.until is not None:
+        values["until"] = filters.until
+    if cursor is not None:
+        values["cursor"] = cursor[0]
+    rows = [_row(row, actor.company_path) for row in await session.execute(query, values)]
+    return window.page(rows, key=lambda row: (row.id,))
+
+
+def _row(row: Any, reader_path: str) -> AuditRow:
+    (id_, created_at, action, kind, user_id, role, actor_path, *rest) = row
+    visible = actor_path is not None and actor_path.startswith(reader_path)
+    return AuditRow(
+        id_,
+        created_at,
+        action,
+        kind,
+        user_id if visible else None,
+        role if visible else None,
+        visible,
+        *rest,
+    )
+
+
+async def _check_target(session: AsyncSession, actor: Actor, target: tuple[str, int]) -> None:
+    """A target filter outside the reader's scope is NOT_FOUND, like a missing object."""
+    kind, pk = target
+    if kind == "Company":
+        found: object = await company_in_scope(session, actor, pk)
+    elif kind == "License":  # the catalog is everyone's
+        found = await session.get(License, pk)
+    elif kind in _OWNED:
+        found = await row_in_scope(session, actor, _OWNED[kind], pk)
+    else:
+        found = None
+    if found is None:
+        raise NotFoundError(kind, field="targetId")
