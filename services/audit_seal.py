@@ -18,7 +18,10 @@ seals removed together with their entries (the report prints the head hash: keep
 elsewhere, and pass it back with --head to check that nothing after it was cut off).
 
 Retention deletes whole batches sealed before the cutoff (so every entry in them is older)
-and keeps their seals, marked purged: the chain of the rest verifies as before.
+and keeps their seals, marked purged: the chain of the rest verifies as before. A seal's
+hash covers when it was sealed, and the purge records its cutoff in an entry of its own
+(MAC'd like any other), so a batch marked purged through SQL alone, to delete recent
+entries, is named by the verifier: no recorded purge covers it.
 """
 
 from __future__ import annotations
@@ -59,9 +62,12 @@ def entries_digest(rows: Sequence[tuple[int, int, str]]) -> str:
     return digest.hexdigest()
 
 
-def seal_hash(prev_hash: str, first_seq: int, last_seq: int, count: int, digest: str) -> str:
+def seal_hash(
+    prev_hash: str, first_seq: int, last_seq: int, count: int, digest: str, sealed_at: datetime
+) -> str:
+    # sealed_at is covered: the purge goes by it, so it must not be backdated.
     return hashlib.sha256(
-        f"{prev_hash}|{first_seq}|{last_seq}|{count}|{digest}".encode()
+        f"{prev_hash}|{first_seq}|{last_seq}|{count}|{digest}|{sealed_at.isoformat()}".encode()
     ).hexdigest()
 
 
@@ -98,6 +104,7 @@ async def seal(
     )
     digest = entries_digest(numbered)
     first, last = numbered[0][0], numbered[-1][0]
+    sealed_at = now or utcnow()
     session.add(
         AuditSeal(
             first_seq=first,
@@ -105,8 +112,8 @@ async def seal(
             entry_count=len(numbered),
             entries_digest=digest,
             prev_hash=prev_hash,
-            hash=seal_hash(prev_hash, first, last, len(numbered), digest),
-            sealed_at=now or utcnow(),
+            hash=seal_hash(prev_hash, first, last, len(numbered), digest, sealed_at),
+            sealed_at=sealed_at,
         )
     )
     await session.flush()
@@ -187,6 +194,7 @@ async def verify(session: AsyncSession, *, head: str | None = None) -> Report:
     prev_hash, next_seq = GENESIS, 1
     seals = await session.scalars(select(AuditSeal).order_by(AuditSeal.id))
     seen_head = head is None
+    purged: list[tuple[datetime, str]] = []
     for seal in list(seals):
         report.seals += 1
         name = f"seal {seal.id} (seq {seal.first_seq}-{seal.last_seq})"
@@ -197,12 +205,18 @@ async def verify(session: AsyncSession, *, head: str | None = None) -> Report:
         if seal.first_seq != next_seq:
             report.problem(f"{name}: starts at seq {seal.first_seq}, expected {next_seq}")
         expected = seal_hash(
-            seal.prev_hash, seal.first_seq, seal.last_seq, seal.entry_count, seal.entries_digest
+            seal.prev_hash,
+            seal.first_seq,
+            seal.last_seq,
+            seal.entry_count,
+            seal.entries_digest,
+            seal.sealed_at,
         )
         if seal.hash != expected:
             report.problem(f"{name}: its hash does not match its content (the seal was edited)")
         if seal.purged_at is not None:
             report.purged_seals += 1
+            purged.append((seal.sealed_at, name))
         else:
             await _verify_batch(session, report, seal, name)
         prev_hash, next_seq = seal.hash, seal.last_seq + 1
@@ -217,8 +231,33 @@ async def verify(session: AsyncSession, *, head: str | None = None) -> Report:
     async for entry in _entries(session, unsealed):
         report.unsealed += 1
         _check_mac(report, entry, f"unsealed entry {entry.id}")
+    await _verify_purges(session, report, purged)
     await _verify_paths(session, report)
     return report
+
+
+async def _verify_purges(
+    session: AsyncSession, report: Report, purged: list[tuple[datetime, str]]
+) -> None:
+    """Every purged batch was sealed before the cutoff of a recorded purge. Marking a seal
+    purged takes SQL alone; the purge's own entry (`before`: its cutoff) takes the key.
+    Cutoffs only grow, and a purge that deletes the entry of an earlier one records its
+    own, so the newest surviving purge entry covers every batch purged so far."""
+    if not purged:
+        return
+    cutoff: datetime | None = None
+    query = select(AuditEntry).where(AuditEntry.action == Act.AUDIT_PURGE.value)
+    async for entry in _entries(session, query):
+        if audit.mac_of(entry) != entry.mac:
+            continue  # reported as changed by the checks above
+        before = datetime.fromisoformat(entry.changes["before"][1])
+        cutoff = before if cutoff is None else max(cutoff, before)
+    for sealed_at, name in purged:
+        if cutoff is None or sealed_at >= cutoff:
+            report.problem(
+                f"{name}: purged, but no recorded purge covers it "
+                "(its entries deleted behind the application's back)"
+            )
 
 
 async def _verify_batch(session: AsyncSession, report: Report, seal: AuditSeal, name: str) -> None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -225,6 +225,22 @@ async def _move_a_company_path(engine: AsyncEngine, entries: list[AuditEntry]) -
     )
 
 
+async def _purge_behind_the_back(engine: AsyncEngine, entries: list[AuditEntry]) -> None:
+    # What the retention purge does, without it: a recent batch marked purged, its entries gone.
+    await behind_the_back(
+        engine, "UPDATE audit_seals SET purged_at = sealed_at WHERE first_seq = 3"
+    )
+    await behind_the_back(engine, "DELETE FROM audit_entries WHERE seq BETWEEN 3 AND 4")
+
+
+async def _backdate_a_seal(engine: AsyncEngine, entries: list[AuditEntry]) -> None:
+    await behind_the_back(
+        engine,
+        "UPDATE audit_seals SET sealed_at = :at WHERE first_seq = 3",
+        at=datetime(2020, 1, 1, tzinfo=UTC),
+    )
+
+
 async def _path_of(engine: AsyncEngine, name: str) -> str:
     async with engine.connect() as conn:
         path = await conn.scalar(select(Company.path).where(Company.name == name))
@@ -263,6 +279,14 @@ TAMPERING: dict[str, tuple[Tamper, Callable[[list[AuditEntry]], str]]] = {
     "a seal edited": (
         _edit_a_seal,
         lambda e: "seal 1 (seq 1-2): its hash does not match its content (the seal was edited)",
+    ),
+    "a batch purged behind the back": (
+        _purge_behind_the_back,
+        lambda e: "seal 2 (seq 3-4): purged, but no recorded purge covers it",
+    ),
+    "a seal backdated": (
+        _backdate_a_seal,
+        lambda e: "seal 2 (seq 3-4): its hash does not match its content (the seal was edited)",
     ),
     "an entry moved in the tree": (
         _move_a_company_path,
