@@ -4,7 +4,8 @@ A reader with `audit.read` on a company (ADMINISTRATOR, SELF or DESCENDANT) sees
 entries, and with `include_descendants` those of its whole subtree: one range over the
 path copied on each entry, inside the page's query, so nothing above or beside the reader
 is ever read. Who acted is shown only when their company lies in the reader's subtree; an
-actor from above (the platform's staff, a partner's administrator) shows without identity.
+actor from above (the platform's staff, a partner's administrator) shows without identity:
+no user, no role, no client address or user agent.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from sqlalchemy import Integer, Select, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.account import Account, Application, License
-from models.audit import AuditEntry, AuditRow
+from models.audit import ActorKind, AuditEntry, AuditRow
 from models.base import Base
 from models.company import subtree_upper_bound
 from models.credit import LedgerEntry
@@ -172,6 +173,11 @@ async def list_audit_entries(
 def _row(row: Any, reader_path: str) -> AuditRow:
     (id_, created_at, action, kind, user_id, role, actor_path, *rest) = row
     visible = actor_path is not None and actor_path.startswith(reader_path)
+    (company_id, target_type, target_id, changes, request_id, address, agent, operation) = rest
+    if kind == ActorKind.USER and not visible:
+        # A user from above: where they connected from would name them as well as their id.
+        # An anonymous attempt keeps its address, which is what its reader needs.
+        address = agent = None
     return AuditRow(
         id_,
         created_at,
@@ -180,7 +186,14 @@ def _row(row: Any, reader_path: str) -> AuditRow:
         user_id if visible else None,
         role if visible else None,
         visible,
-        *rest,
+        company_id,
+        target_type,
+        target_id,
+        changes,
+        request_id,
+        address,
+        agent,
+        operation,
     )
 
 

@@ -39,8 +39,12 @@ class AuditChange:
 class AuditEvent(Node):
     created_at: datetime
     request_id: str | None = strawberry.field(description="The request that caused it.")
-    client_address: str | None
-    user_agent: str | None
+    client_address: str | None = strawberry.field(
+        description="The client's address; null for an actor above your tree, and for jobs."
+    )
+    user_agent: str | None = strawberry.field(
+        description="The client's User-Agent; null for an actor above your tree, and for jobs."
+    )
     operation: str | None = strawberry.field(
         description="The GraphQL operation name the client sent, or the job's name."
     )
