@@ -7,12 +7,17 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from sqlalchemy import func, select, update
 
+from config import Settings
+from models.auth import RefreshToken
 from models.base import utcnow
 from models.mail import OutboxMessage
 from models.user import User
-from services import jobs
+from server import token_config
+from services import auth, jobs, passwords
 from services.audit import AuditAction as Act
+from services.errors import InvalidCredentialsError
 from services.mail_delivery import deliver_due
 from tests.audit_world import AuditWorld, all_entries, audit_world, entries_since, last_entry_id
 from tests.factories import PASSWORD, Factory
@@ -70,6 +75,41 @@ async def test_a_throttled_sign_in_is_recorded(world: AuditWorld) -> None:
     (entry,) = await entries_since(world.sessionmaker, at)
     assert entry.action == Act.SIGN_IN_THROTTLED
     assert (entry.target_type, entry.target_id) == ("User", world.viewer.id)
+
+
+async def test_a_user_deactivated_during_the_password_check_is_a_recorded_failure(
+    world: AuditWorld, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The sign-in checks the password holding no transaction; a user deactivated meanwhile
+    is refused on the second step, and that refusal is recorded like a wrong password."""
+    check = passwords.verify_password_async
+
+    async def deactivating(password_hash: str | None, password: str) -> bool:
+        async with world.sessionmaker() as session:
+            await session.execute(
+                update(User).where(User.id == world.admin.id).values(is_active=False)
+            )
+            await session.commit()
+        return await check(password_hash, password)
+
+    monkeypatch.setattr(passwords, "verify_password_async", deactivating)
+    at = await last_entry_id(world.sessionmaker)
+    with pytest.raises(InvalidCredentialsError):
+        await auth.login(
+            world.sessionmaker,
+            config=token_config(settings),
+            email=world.admin.email,
+            password=PASSWORD,
+            client_address="192.0.2.7",
+        )
+    (entry,) = await entries_since(world.sessionmaker, at)
+    assert (entry.action, entry.actor_kind) == (Act.SIGN_IN_FAILED, "ANONYMOUS")
+    assert (entry.target_type, entry.target_id) == ("User", world.admin.id)
+    async with world.sessionmaker() as session:
+        sessions = await session.scalar(
+            select(func.count()).where(RefreshToken.user_id == world.admin.id)
+        )
+    assert sessions == 0
 
 
 async def test_refresh_token_reuse_is_recorded_with_the_revocation(world: AuditWorld) -> None:
