@@ -12,14 +12,16 @@ from sqlalchemy import func, select, update
 from config import Settings
 from models.auth import RefreshToken
 from models.base import utcnow
+from models.company import Company
 from models.mail import OutboxMessage
-from models.user import User
+from models.user import Role, User
 from server import token_config
-from services import auth, jobs, passwords
+from services import audit, auth, jobs, passwords
 from services.audit import AuditAction as Act
 from services.errors import InvalidCredentialsError
 from services.mail_delivery import deliver_due
 from tests.audit_world import AuditWorld, all_entries, audit_world, entries_since, last_entry_id
+from tests.conftest import StatementCounter
 from tests.factories import PASSWORD, Factory
 from tests.graphql import GraphQLClient, Response, cid, gid
 from tests.helpers import Maker
@@ -492,3 +494,55 @@ async def test_no_input_can_change_an_entry(world: AuditWorld) -> None:
         if "audit" in f["name"].lower()
     ]
     assert [(e.id, e.mac) for e in await all_entries(world.sessionmaker)] == before
+
+
+PAGE = """
+query($company: ID!, $first: Int!) { auditEvents(companyId: $company, first: $first) {
+  edges { node { id actionName actor { email name } actorRole company { name }
+                 targetType targetId changes { field before after } } }
+  pageInfo { hasNextPage }
+} }
+"""
+
+
+async def statements_for_a_page(
+    world: AuditWorld, count_statements: StatementCounter, company: Company, rows: int
+) -> int:
+    """`rows` entries in `company`, each by another user of it; the statements of one page."""
+    async with world.sessionmaker() as session:
+        for n in range(rows):
+            user = User(
+                company_id=company.id,
+                email=f"actor{n}@{company.id}.example.com",
+                name=f"Actor {n}",
+                role=Role.ADMINISTRATOR,
+                password_hash="x",
+            )
+            session.add(user)
+            await session.flush()
+            audit.record(session, Act.COMPANY_RENAME, user, company, {"name": (str(n), str(n + 1))})
+        await session.commit()
+    before = count_statements.count
+    response = await world.client(
+        PAGE, {"company": cid(company), "first": rows}, token=world.token(world.partner_admin)
+    )
+    assert not response.errors, response.errors
+    nodes = [edge["node"] for edge in response.data["auditEvents"]["edges"]]
+    assert len(nodes) == rows
+    assert {n["actor"]["email"] for n in nodes} == {
+        f"actor{n}@{company.id}.example.com" for n in range(rows)
+    }
+    statements = count_statements.statements[before:]
+    return len([s for s in statements if not s.startswith("BEGIN")])
+
+
+async def test_a_page_costs_the_same_statements_at_10_and_100_rows(
+    world: AuditWorld, count_statements: StatementCounter
+) -> None:
+    """Actors and companies are loaded for the whole page at once: no statement per row."""
+    at_10 = await statements_for_a_page(world, count_statements, world.customer, 10)
+    at_100 = await statements_for_a_page(world, count_statements, world.neighbour, 100)
+    assert at_10 == at_100
+    # The caller and their company (the token's check), the company read, the page, and
+    # the page's actors at once, and their companies at once.
+    assert at_10 == 5
