@@ -102,3 +102,22 @@ def test_every_setting_is_in_the_readme_table() -> None:
         name for line in table for name in re.findall(r"`([A-Z][A-Z0-9_]+)`", line.split(" | ")[0])
     }
     assert sorted(names - documented) == []
+
+
+def test_the_audit_settings() -> None:
+    key = {"JWT_SECRET_KEY": "k" * 40}
+    defaults = Settings.from_env(key)
+    assert defaults.audit_retention_days == 400
+    # Unset, the audit key is derived from the JWT key: stable, and never the JWT key itself.
+    assert defaults.audit_key == Settings.from_env(key).audit_key != "k" * 40
+    assert Settings.from_env({**key, "JWT_SECRET_KEY": "j" * 40}).audit_key != defaults.audit_key
+    chosen = Settings.from_env({**key, "AUDIT_SECRET_KEY": "a" * 32, "AUDIT_RETENTION_DAYS": "30"})
+    assert (chosen.audit_key, chosen.audit_retention_days) == ("a" * 32, 30)
+    assert "a" * 32 not in repr(chosen)
+    with pytest.raises(ConfigError, match="AUDIT_SECRET_KEY must be at least 32"):
+        Settings.from_env({**key, "AUDIT_SECRET_KEY": "short"})
+    for days in ("0", "-5"):
+        with pytest.raises(ConfigError, match="AUDIT_RETENTION_DAYS must be at least 1"):
+            Settings.from_env({**key, "AUDIT_RETENTION_DAYS": days})
+    with pytest.raises(ConfigError, match="AUDIT_RETENTION_DAYS must be an integer"):
+        Settings.from_env({**key, "AUDIT_RETENTION_DAYS": "a year"})
