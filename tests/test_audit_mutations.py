@@ -14,6 +14,9 @@ from typing import Any
 
 import orjson
 import pytest
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
 from models.audit import AuditEntry
 from models.company import Company
@@ -55,8 +58,25 @@ def case(name: str) -> Callable[[Case], Case]:
     return register
 
 
+@dataclass
+class Fault:
+    """Armed by `test_a_mutation_that_rolls_back_leaves_no_entry`: from `mark` on, the next
+    commit that would write an audit entry fails, after the mutation did all its work."""
+
+    wanted: bool = False
+    armed: bool = False
+    fired: bool = False
+    at: int = 0  # the last entry before the mutation under test
+
+
+FAULT = Fault()
+
+
 async def mark(w: AuditWorld) -> int:
-    return await last_entry_id(w.sessionmaker)
+    """Where the mutation under test begins: what it writes comes after this entry."""
+    FAULT.at = await last_entry_id(w.sessionmaker)
+    FAULT.armed = FAULT.wanted
+    return FAULT.at
 
 
 # --- signing in -----------------------------------------------------------------------------
@@ -568,3 +588,40 @@ async def test_a_mutation_writes_its_entries(name: str, world: AuditWorld) -> No
     for entry, wanted in zip(written, expected, strict=True):
         assert_entry(entry, wanted)
         assert_no_secret(entry, PASSWORD, NEW_PASSWORD)
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+async def test_a_mutation_that_rolls_back_leaves_no_entry(
+    name: str,
+    world: AuditWorld,
+    monkeypatch: pytest.MonkeyPatch,
+    request: pytest.FixtureRequest,
+) -> None:
+    """The same calls, but the commit that carries the mutation's entry fails (as a lost
+    connection or a serialization failure would, after every statement ran): neither the
+    change nor its entry remains, and no entry is written elsewhere either."""
+    commit = AsyncSession.commit
+
+    def noticing(session: Session, *_: Any) -> None:
+        if any(isinstance(row, AuditEntry) for row in session.new):
+            session.info["audit_entry"] = True
+
+    async def failing(session: AsyncSession) -> None:
+        carries_entry = session.sync_session.info.pop("audit_entry", False) or any(
+            isinstance(row, AuditEntry) for row in session.new
+        )
+        if FAULT.armed and carries_entry:
+            FAULT.armed, FAULT.fired = False, True
+            raise ConnectionResetError("injected: the commit failed")
+        await commit(session)
+
+    event.listen(Session, "before_flush", noticing)
+    request.addfinalizer(lambda: event.remove(Session, "before_flush", noticing))
+    monkeypatch.setattr(AsyncSession, "commit", failing)
+    monkeypatch.setattr(FAULT, "wanted", True)
+    monkeypatch.setattr(FAULT, "fired", False)
+    with pytest.raises(AssertionError):  # the case's call answers an error
+        await CASES[name](world)
+    assert FAULT.fired, "the mutation never committed an audit entry"
+    FAULT.wanted = FAULT.armed = False
+    assert await entries_since(world.sessionmaker, FAULT.at) == []
