@@ -546,3 +546,36 @@ async def test_a_page_costs_the_same_statements_at_10_and_100_rows(
     # The caller and their company (the token's check), the company read, the page, and
     # the page's actors at once, and their companies at once.
     assert at_10 == 5
+
+
+OBJECT_HISTORY = """
+query History($id: ID!) { node(id: $id) {
+  ... on Account { history(first: 10) { edges { node { actionName actor { email } } } } }
+  ... on Company { history(first: 10) { edges { node { actionName actor { email } } } } }
+} }
+"""
+
+
+async def history_of(w: AuditWorld, global_id: str, reader: User) -> list[tuple[str, Any]]:
+    response = await w.client(OBJECT_HISTORY, {"id": global_id}, token=w.token(reader))
+    assert not response.errors, response.errors
+    return [
+        (edge["node"]["actionName"], edge["node"]["actor"])
+        for edge in response.data["node"]["history"]["edges"]
+    ]
+
+
+async def test_an_account_and_a_company_have_their_history(world: AuditWorld) -> None:
+    # An account requested by the customer's SUPERADMIN, approved by the platform's desk
+    account = await world.active_account()
+    boss = {"email": world.boss.email}
+    assert await history_of(world, account, world.boss) == [
+        ("account.change", None),  # the desk, above the customer: no identity
+        ("account.create", boss),
+    ]
+    # The company's own entries only: not those of its users, accounts or applications
+    await world.call("companyRename", {"id": cid(world.customer), "name": "C1"}, world.admin)
+    await world.call("profileUpdate", {"name": "Someone"}, world.admin)
+    assert await history_of(world, cid(world.customer), world.admin) == [
+        ("company.rename", {"email": world.admin.email})
+    ]
