@@ -222,7 +222,11 @@ async def move_credits(
         return await _recorded_transfer(session, claim.previous["transferId"])
     move = _Move(source_id, target_id, amount, reason, actor.user_id, uuid.uuid4().hex, utcnow())
     idempotency.record(claim, {"transferId": move.transfer_id})
-    audit.record(session, Act.CREDIT_MOVE, actor, source, move.changes(target), now=move.now)
+    # In the child's log: its own administrators see credits come and go, and the parent's
+    # see it too (a descendant's entry), whichever way the credits went.
+    child = target if target.parent_id == source.id else source
+    changes = move.changes(source, target)
+    audit.record(session, Act.CREDIT_MOVE, actor, child, changes, company=child, now=move.now)
     if session.get_bind().dialect.name == "postgresql":
         transfer = await _move_at_once(session, move)
         if transfer is not None:
@@ -246,10 +250,14 @@ class _Move:
     transfer_id: str
     now: datetime
 
-    def changes(self, target: Company) -> dict[str, tuple[Any, Any]]:
-        """What the audit records of it (the source company's entry)."""
+    def changes(self, source: Company, target: Company) -> dict[str, tuple[Any, Any]]:
+        """What the audit records of it (the child company's entry)."""
         return audit.created(
-            amount=self.amount, toCompany=target.name, reason=self.reason, transfer=self.transfer_id
+            amount=self.amount,
+            fromCompany=source.name,
+            toCompany=target.name,
+            reason=self.reason,
+            transfer=self.transfer_id,
         )
 
     def entry(

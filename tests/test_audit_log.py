@@ -579,3 +579,27 @@ async def test_an_account_and_a_company_have_their_history(world: AuditWorld) ->
     assert await history_of(world, cid(world.customer), world.admin) == [
         ("company.rename", {"email": world.admin.email})
     ]
+
+
+async def test_a_credit_move_is_in_the_receiving_childs_log(world: AuditWorld) -> None:
+    # given credits moved by the partner's administrator into its child, the customer
+    await world.grant(world.partner, 7)
+    data = {"fromCompanyId": cid(world.partner), "toCompanyId": cid(world.customer), "amount": 3}
+    moved = await world.call(
+        "creditMove", data, world.partner_admin, "CreditMovePayload { transferId }"
+    )
+    assert moved["__typename"] == "CreditMovePayload", moved
+    # when the customer's administrator reads its own company's log
+    own = await events(
+        world, world.admin, world.customer, descendants=False, actions=["CREDIT_MOVE"]
+    )
+    # then the move is there, its actor from above shown without identity
+    [seen] = nodes(own)
+    assert seen["company"] == {"name": "Customer"}
+    assert seen["actor"] is None
+    changes = {c["field"]: c["after"] for c in seen["changes"]}
+    assert (changes["fromCompany"], changes["toCompany"]) == ("Partner", "Customer")
+    # and the partner's administrator reads it among its descendants' entries, with the actor
+    below = await events(world, world.partner_admin, world.partner, actions=["CREDIT_MOVE"])
+    [theirs] = nodes(below)
+    assert theirs["actor"] == {"email": "pa@example.com"}

@@ -529,8 +529,13 @@ async def _credit_move(w: AuditWorld) -> tuple[int, list[Expected]]:
     data = {"fromCompanyId": cid(w.partner), "toCompanyId": cid(w.customer), "amount": 3}
     result = await w.call("creditMove", data, w.partner_admin, "CreditMovePayload { transferId }")
     assert result["__typename"] == "CreditMovePayload", result
-    changes = {"amount": [None, 3], "toCompany": [None, "Customer"]}
-    return at, [Expected(Act.CREDIT_MOVE, "Company", w.partner, w.partner_admin, changes)]
+    changes = {
+        "amount": [None, 3],
+        "fromCompany": [None, "Partner"],
+        "toCompany": [None, "Customer"],
+    }
+    # in the child's log, which the parent's administrators read too
+    return at, [Expected(Act.CREDIT_MOVE, "Company", w.customer, w.partner_admin, changes)]
 
 
 # --- the tests ------------------------------------------------------------------------------
