@@ -102,6 +102,7 @@ async def run_jobs(settings: Settings) -> JobReport:
             create_sessionmaker(engine),
             period=settings.credit_period,
             audit_retention=timedelta(days=settings.audit_retention_days),
+            event_retention=settings.event_retention,
         )
     finally:
         await engine.dispose()

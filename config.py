@@ -135,6 +135,13 @@ class Settings:
             return self.audit_secret
         return hmac.new(self.jwt_key.encode(), b"fleet audit trail", hashlib.sha256).hexdigest()
 
+    # Subscriptions (web/graphql_ws.py): how long events are kept for resuming, and limits.
+    event_retention: timedelta = timedelta(hours=24)
+    ws_init_timeout: float = 10.0  # seconds between the upgrade and connection_init
+    ws_max_subscriptions: int = 20  # per connection
+    ws_max_connections_per_user: int = 10  # per server process
+    ws_queue_size: int = 200  # events waiting to be sent, per connection
+
     @property
     def is_production(self) -> bool:
         return self.environment == "production"
@@ -238,6 +245,11 @@ class Settings:
             else None,
             audit_secret=audit_secret,
             audit_retention_days=audit_retention_days,
+            event_retention=timedelta(seconds=_seconds(env, "EVENT_RETENTION_SECONDS", 86400)),
+            ws_init_timeout=_seconds(env, "WS_INIT_TIMEOUT_SECONDS", 10.0),
+            ws_max_subscriptions=_int(env, "WS_MAX_SUBSCRIPTIONS", 20),
+            ws_max_connections_per_user=_int(env, "WS_MAX_CONNECTIONS_PER_USER", 10),
+            ws_queue_size=_int(env, "WS_QUEUE_SIZE", 200),
         )
 
 

@@ -17,7 +17,7 @@ from opentelemetry.sdk.trace import TracerProvider
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
-from starlette.routing import BaseRoute, Mount, Route
+from starlette.routing import BaseRoute, Mount, Route, WebSocketRoute
 
 from config import Settings
 from models.db import create_engine, create_read_sessionmaker, create_sessionmaker
@@ -25,11 +25,13 @@ from models.startup import DatabaseUnreachableError, check_connection
 from schema import build_schema
 from services import audit, logs, passwords
 from services.access import authorizer
+from services.event_hub import EventHub
 from services.jobs import Scheduler
 from services.mail_delivery import MailWorker, transport_for
 from services.tokens import TokenConfig
 from web import explorer, tracing
 from web.graphql_http import GraphQLEndpoint
+from web.graphql_ws import GraphQLWebSocket
 from web.headers import SecurityHeadersMiddleware
 from web.observe import RequestObserver
 from web.ops import MetricsListenerOnly, Ops
@@ -89,8 +91,9 @@ def create_app(
         for traced in (engine, read_engine):
             if traced is not None:
                 tracing.instrument_engine(traced, tracer_provider)
+    schema = build_schema(settings)
     endpoint = GraphQLEndpoint(
-        schema=build_schema(settings),
+        schema=schema,
         settings=settings,
         sessionmaker=sessionmaker,
         read_sessionmaker=read_sessionmaker,
@@ -108,6 +111,15 @@ def create_app(
         engine=engine,
         read_engine=read_engine,
         read_sessionmaker=read_sessionmaker,
+    )
+    hub = EventHub(read_sessionmaker, settings.database_url)
+    websocket = GraphQLWebSocket(
+        schema=schema,
+        settings=settings,
+        sessionmaker=sessionmaker,
+        read_sessionmaker=read_sessionmaker,
+        token_config=token_config(settings),
+        hub=hub,
     )
 
     @asynccontextmanager
@@ -127,16 +139,19 @@ def create_app(
             period=settings.credit_period,
             interval=settings.scheduler_interval,
             audit_retention=timedelta(days=settings.audit_retention_days),
+            event_retention=settings.event_retention,
         )
         scheduler.start()
         if settings.is_production and not (settings.metrics_token or settings.metrics_port):
             logger.warning("/metrics is not served: set METRICS_PORT or METRICS_TOKEN")
+        await hub.start()
         settle_heap()
         try:
             yield
         finally:
             # uvicorn has stopped accepting and let the requests in flight finish; the
             # background work stops next (a mail pass hands back its unsent claims).
+            await hub.stop()
             await scheduler.stop()
             if worker is not None:
                 await worker.stop()
@@ -166,6 +181,7 @@ def create_app(
     routes: list[BaseRoute] = [
         # Every method reaches the endpoint, so refusals share its JSON error shape.
         Route("/graphql", endpoint.handle, methods=["GET", "POST", "PUT", "PATCH", "DELETE"]),
+        WebSocketRoute("/graphql", websocket.handle),
         *ops.routes(),
     ]
     if settings.graphiql:
@@ -179,6 +195,7 @@ def create_app(
     app.state.engine = engine
     app.state.read_engine = read_engine
     app.state.sessionmaker = sessionmaker
+    app.state.hub = hub
     return app
 
 

@@ -14,6 +14,7 @@ from models.base import Base
 from models.company import Company
 from models.credit import CreditBalance, EntryKind, IdempotencyKey, LedgerEntry
 from models.device import Device, DeviceStatus
+from models.event import Event, Topic
 from models.mail import OutboxMessage
 from models.user import Invitation, LoginThrottle, PasswordResetToken, Role, User
 
@@ -31,6 +32,7 @@ __all__ = [
     "Device",
     "DeviceStatus",
     "EntryKind",
+    "Event",
     "IdempotencyKey",
     "Invitation",
     "LedgerEntry",
@@ -40,5 +42,6 @@ __all__ = [
     "PasswordResetToken",
     "RefreshToken",
     "Role",
+    "Topic",
     "User",
 ]

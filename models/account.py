@@ -122,6 +122,9 @@ class Account(TimestampMixin, Base):
     state: Mapped[AccountState] = mapped_column(str_enum(AccountState, "account_state"))
     starts_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    # The expiry the "expired" event was written for (services/events.py, by the job): once
+    # per account and expiry date, also with several schedulers.
+    expiry_announced_for: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     # The one application under review that concerns this account (as subject or target).
     pending_application_id: Mapped[int | None] = mapped_column(
         ForeignKey("applications.id", ondelete="SET NULL", use_alter=True), nullable=True

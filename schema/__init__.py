@@ -22,6 +22,7 @@ from schema.extensions import ErrorContract, OperationObserver, RequireOperation
 from schema.introspection import SchemaReaders
 from schema.mutation import Mutation
 from schema.query import Query
+from schema.subscription import Subscription
 from schema.types.account import Account, Application, License
 from schema.types.company import Company
 from schema.types.credit import LedgerEntry
@@ -62,6 +63,7 @@ def build_schema(settings: Settings | None = None) -> AppSchema:
     schema = AppSchema(
         query=Query,
         mutation=Mutation,
+        subscription=Subscription,
         types=[Company, User, Invitation, Account, Application, License, Device, LedgerEntry],
         # Fields that need nothing but the row (and info) are called in place (schema/execution).
         execution_context_class=Executor,

@@ -16,6 +16,7 @@ from services.tokens import TokenConfig
 
 if TYPE_CHECKING:
     from schema.loaders import Loaders
+    from services.event_hub import EventHub, Outbox
 
 
 T = TypeVar("T")
@@ -41,6 +42,9 @@ class Context:
     # Set once the document is valid (schema/extensions.OperationObserver): logs, metrics.
     operation_type: str | None = None
     operation_name: str | None = None
+    # Subscriptions (web/graphql_ws.py): the process's event hub and the connection's outbox.
+    hub: EventHub | None = None
+    outbox: Outbox | None = None
     loaders: Loaders = field(init=False)
     # What a page's own query fetched for a field of its rows (a company's counts, an
     # entry's actor), keyed by (row object, field): keyed by the object, not the id, since

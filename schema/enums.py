@@ -7,6 +7,7 @@ import strawberry
 from models import account as account_models
 from models import credit as credit_models
 from models import device as device_models
+from models import event as event_models
 from models.audit import ActorKind as AuditActorKindModel
 from models.user import Role as RoleModel
 from services import account as account_service
@@ -35,4 +36,13 @@ AuditActorKind = strawberry.enum(
     AuditActorKindModel,
     name="AuditActorKind",
     description="USER: a signed-in user; SYSTEM: a job or the CLI; ANONYMOUS: nobody signed in.",
+)
+ApplicationEventKind = strawberry.enum(
+    event_models.ApplicationEventKind, description="What happened to an application."
+)
+DeviceEventKind = strawberry.enum(
+    event_models.DeviceEventKind, description="What happened to a device."
+)
+AccountEventKind = strawberry.enum(
+    event_models.AccountEventKind, description="What happened to an account's status or expiry."
 )

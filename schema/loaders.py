@@ -11,6 +11,7 @@ from strawberry.dataloader import DataLoader
 
 from models.account import Account, Application, License
 from models.company import Company, CompanyCounts
+from models.credit import LedgerEntry
 from models.device import Device
 from models.user import User
 from services import account as account_service
@@ -134,6 +135,10 @@ class Loaders:
     @cached_property
     def credit_balance_by_company_id(self) -> DataLoader[int, int]:
         return _loader(self._sessionmaker, credit_service.balances_by_company, 0)
+
+    @cached_property
+    def entry_by_id(self) -> DataLoader[int, LedgerEntry | None]:
+        return _loader(self._sessionmaker, credit_service.entries_by_ids, None)
 
     @cached_property
     def user_within(self) -> DataLoader[ScopedKey, User | None]:

@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, select
+from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.account import (
@@ -32,7 +32,7 @@ from models.device import Device
 from policies.actor import Actor
 from policies.enforcer import Action, Relation
 from policies.scope import relation_to, visible_to
-from services import audit
+from services import audit, events
 from services.access import require
 from services.audit import AuditAction as Act
 from services.errors import ErrorCode, NotFoundError, ValidationError
@@ -430,3 +430,33 @@ async def get_license(session: AsyncSession, license_id: int, *, field: str) -> 
     if license is None:
         raise NotFoundError("License", field=field)
     return license
+
+
+EXPIRY_BATCH = 500
+
+
+async def announce_expiries(session: AsyncSession, *, now: datetime) -> int:
+    """Write the EXPIRED event of every active account whose expiry has passed, once per
+    account and expiry date (a renewal's new date is announced again when it passes).
+    Rows are claimed under lock, skipping those another scheduler holds (PostgreSQL)."""
+    query = (
+        select(Account)
+        .where(
+            Account.state == AccountState.ACTIVE,
+            Account.expires_at <= now,
+            or_(
+                Account.expiry_announced_for.is_(None),
+                Account.expiry_announced_for != Account.expires_at,
+            ),
+        )
+        .order_by(Account.id)
+        .limit(EXPIRY_BATCH)
+        .with_for_update(skip_locked=True)
+    )
+    accounts = list(await session.scalars(query))
+    for account in accounts:
+        account.expiry_announced_for = account.expires_at
+    await session.flush()
+    if accounts:
+        await events.accounts_changed(session, "EXPIRED", *accounts)
+    return len(accounts)

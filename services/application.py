@@ -30,7 +30,7 @@ from models.company import Company
 from policies.actor import Actor
 from policies.enforcer import Action, Relation
 from policies.scope import visible_to
-from services import audit, mail
+from services import audit, events, mail
 from services.access import Lock, Named, authorize_named, can, company_in_scope, require
 from services.account import (
     MAX_AMOUNT,
@@ -207,6 +207,7 @@ async def _file(
     await session.flush()
     filed = audit.created(kind=kind, status=application.status, change=change)
     audit.record(session, Act.APPLICATION_REQUEST, actor, application, filed)
+    await events.application_changed(session, application)
     return application
 
 
@@ -444,6 +445,8 @@ async def approve(session: AsyncSession, *, actor: Actor, application_id: int) -
         target.datapoints += change["datapoints"]
     _audit_accounts(session, actor, before, accounts.values())
     await session.flush()
+    await events.application_changed(session, application)
+    await events.accounts_changed(session, _account_event(application), *accounts.values())
     await _mail_decision(session, application, account, company)
     return application
 
@@ -468,6 +471,13 @@ def _audit_accounts(
             audit.record(session, Act.ACCOUNT_CHANGE, actor, account, changes)
 
 
+def _account_event(application: Application) -> str:
+    """What an approval did to its account(s), as the account subscription says it."""
+    if application.kind is ApplicationKind.NEW_ACCOUNT:
+        return "ACTIVATED"
+    return "RENEWED" if application.kind is ApplicationKind.RENEWAL else "CHANGED"
+
+
 async def reject(
     session: AsyncSession, *, actor: Actor, application_id: int, reason: str
 ) -> Application:
@@ -487,6 +497,9 @@ async def reject(
         account.state = AccountState.REJECTED
     _audit_accounts(session, actor, before, accounts)
     await session.flush()
+    await events.application_changed(session, application)
+    if application.kind is ApplicationKind.NEW_ACCOUNT:
+        await events.accounts_changed(session, "REJECTED", account)
     company = await session.get(Company, account.company_id)
     assert company is not None
     await _mail_decision(session, application, account, company)
@@ -502,6 +515,9 @@ async def cancel(session: AsyncSession, *, actor: Actor, application_id: int) ->
             account.state = AccountState.CANCELLED
     _audit_accounts(session, actor, before, accounts)
     await session.flush()
+    await events.application_changed(session, application)
+    if application.kind is ApplicationKind.NEW_ACCOUNT:
+        await events.accounts_changed(session, "CANCELLED", *accounts)
     return application
 
 

@@ -16,7 +16,7 @@ from models.company import Company
 from models.db import begin_write
 from models.user import User
 from policies.actor import Actor
-from services import audit, passwords, throttle, tokens
+from services import audit, events, passwords, throttle, tokens
 from services.audit import AuditAction as Act
 from services.errors import (
     InvalidCredentialsError,
@@ -242,6 +242,7 @@ async def revoke_all_sessions(session: AsyncSession, *, user: User) -> None:
         .where(RefreshToken.user_id == user.id, RefreshToken.revoked_at.is_(None))
         .values(revoked_at=utcnow())
     )
+    await events.access_changed(session, user)
 
 
 # Built once: composing it on every request cost a fifth of the token check. The session

@@ -29,7 +29,7 @@ from models.user import User, UserRow
 from policies.actor import Actor
 from policies.enforcer import Action
 from policies.scope import actor_parameters, in_subtree_between, relation_of
-from services import audit, idempotency
+from services import audit, events, idempotency
 from services.access import Named, authorize_company, authorize_named, require
 from services.audit import AuditAction as Act
 from services.errors import ErrorCode, NotFoundError, ValidationError
@@ -132,6 +132,7 @@ async def post(
     )
     session.add(entry)
     await session.flush()
+    await events.ledger_posted(session, entry)
     return entry
 
 
@@ -227,17 +228,19 @@ async def move_credits(
     child = target if target.parent_id == source.id else source
     changes = move.changes(source, target)
     audit.record(session, Act.CREDIT_MOVE, actor, child, changes, company=child, now=move.now)
+    transfer = None
     if session.get_bind().dialect.name == "postgresql":
         transfer = await _move_at_once(session, move)
-        if transfer is not None:
-            return transfer
-        # It did not apply, and changed nothing: find out why step by step, under the share
-        # lock on the target that the statement would have taken.
-        target = await authorize_company(
-            session, actor, Action.CREDIT_MOVE, target_id, field="toCompanyId", share=True
-        )
-        _refuse_archived(target, "toCompanyId")
-    return await _move_step_by_step(session, move)
+        if transfer is None:
+            # It did not apply, and changed nothing: find out why step by step, under the
+            # share lock on the target that the statement would have taken.
+            target = await authorize_company(
+                session, actor, Action.CREDIT_MOVE, target_id, field="toCompanyId", share=True
+            )
+            _refuse_archived(target, "toCompanyId")
+    transfer = transfer or await _move_step_by_step(session, move)
+    await events.ledger_posted(session, transfer.out_entry, transfer.in_entry)
+    return transfer
 
 
 @dataclass(frozen=True)
@@ -455,6 +458,11 @@ async def balances_by_company(session: AsyncSession, ids: Sequence[int]) -> dict
         )
     )
     return {company_id: balance for company_id, balance in rows}
+
+
+async def entries_by_ids(session: AsyncSession, ids: Sequence[int]) -> dict[int, LedgerEntry]:
+    rows = await session.scalars(select(LedgerEntry).where(LedgerEntry.id.in_(ids)))
+    return {entry.id: entry for entry in rows}
 
 
 async def get_entry(session: AsyncSession, *, actor: Actor, entry_id: int) -> LedgerEntry | None:

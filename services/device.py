@@ -26,7 +26,7 @@ from models.device import DEVICE_COLUMNS, Device, DeviceRow, DeviceStatus
 from policies.actor import Actor
 from policies.enforcer import Action
 from policies.scope import in_subtree_between
-from services import audit, credit, idempotency
+from services import audit, credit, events, idempotency
 from services.access import Lock, Named, authorize_company, authorize_named, require, row_in_scope
 from services.audit import AuditAction as Act
 from services.credit import InsufficientCreditsError
@@ -180,6 +180,7 @@ async def register_device(
         reason=f"Registration of {device.serial_number}",
         device_id=device.id,
     )
+    await events.device_changed(session, device, "REGISTERED")
     idempotency.record(claim, {"deviceId": device.id})
     audit.record(session, Act.DEVICE_REGISTER, actor, device, _registration(device, payer), now=now)
     return device
@@ -235,6 +236,7 @@ async def rename_device(
     audit.record(session, Act.DEVICE_RENAME, actor, device, {"name": (device.name, name)})
     device.name = name
     await session.flush()
+    await events.device_changed(session, device, "RENAMED")
     return device
 
 
@@ -250,6 +252,7 @@ async def unregister_device(session: AsyncSession, *, actor: Actor, device_id: i
     after = {"status": device.status, "forfeitedDays": device.forfeited_days}
     audit.record(session, Act.DEVICE_UNREGISTER, actor, device, audit.compare(before, after))
     await session.flush()
+    await events.device_changed(session, device, "UNREGISTERED")
     return device
 
 
@@ -435,6 +438,7 @@ async def charge_device(
         change = {"status": (DeviceStatus.ACTIVE, device.status)}
         audit.record(session, Act.DEVICE_SUSPEND, audit.SYSTEM, device, change, now=now)
         await session.flush()
+        await events.device_changed(session, device, "SUSPENDED")
         return "suspended"
     await credit.post(
         session,
@@ -454,4 +458,6 @@ async def charge_device(
     action = Act.DEVICE_RESUME if suspended else Act.DEVICE_CHARGE
     audit.record(session, action, audit.SYSTEM, device, audit.compare(before, after), now=now)
     await session.flush()
+    if suspended:
+        await events.device_changed(session, device, "RESUMED")
     return "resumed" if suspended else "charged"

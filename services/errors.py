@@ -47,6 +47,8 @@ class ErrorCode(enum.StrEnum):
     SERIAL_REGISTERED = "SERIAL_REGISTERED"
     DEVICE_UNREGISTERED = "DEVICE_UNREGISTERED"
     INVALID_DATE_RANGE = "INVALID_DATE_RANGE"  # `since` after `until`
+    CURSOR_EXPIRED = "CURSOR_EXPIRED"  # a subscription's `after` is older than the events kept
+    TOO_MANY_SUBSCRIPTIONS = "TOO_MANY_SUBSCRIPTIONS"
 
 
 class ArchiveBlocker(enum.StrEnum):
@@ -177,3 +179,12 @@ class BadInputError(AccessError):
     """Malformed arguments to a query (cursor, page size, id): a top-level client error."""
 
     extension_code = "BAD_USER_INPUT"
+
+
+class AccessChangedError(AccessError):
+    """The subscriber's role, activity or password changed: the subscription ends."""
+
+    extension_code = "ACCESS_CHANGED"
+
+    def __init__(self, message: str = "Your access changed: subscribe again") -> None:
+        super().__init__(message)

@@ -1,5 +1,5 @@
-"""Periodic jobs: renewal reminders, device charging, idempotency-key purge, and the audit
-trail's sealing and retention.
+"""Periodic jobs: renewal reminders, device charging, account expiry events, the purge of
+old idempotency keys and events, and the audit trail's sealing and retention.
 
 Every server process runs them (`Scheduler`, started by the server's lifespan), and
 `cli.py jobs` runs them once for cron. Running them in several processes at once is safe:
@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from models.base import utcnow
 from models.db import begin_write
-from services import audit_seal, device, idempotency, metrics, reminders
+from services import account, audit_seal, device, events, idempotency, metrics, reminders
 
 log = logging.getLogger("fleet.jobs")
 
@@ -63,10 +63,29 @@ async def run_charging(
             return report
 
 
-async def run_purge(sessionmaker: async_sessionmaker[AsyncSession], *, now: datetime) -> int:
+async def run_expiries(sessionmaker: async_sessionmaker[AsyncSession], *, now: datetime) -> int:
+    """The EXPIRED event of each account whose expiry passed, in batches."""
+    announced = 0
+    while True:
+        async with sessionmaker() as session:
+            await begin_write(session)
+            batch = await account.announce_expiries(session, now=now)
+            await session.commit()
+        announced += batch
+        if batch < account.EXPIRY_BATCH:
+            return announced
+
+
+async def run_purge(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    *,
+    now: datetime,
+    event_retention: timedelta = events.DEFAULT_RETENTION,
+) -> int:
     async with sessionmaker() as session:
         await begin_write(session)
         purged = await idempotency.purge_expired(session, now=now)
+        purged += await events.purge(session, now=now, retention=event_retention)
         await session.commit()
     return purged
 
@@ -105,7 +124,8 @@ async def run_audit(
 class JobReport:
     reminders: int
     charging: device.ChargeReport
-    purged_keys: int
+    expired_accounts: int
+    purged: int  # idempotency keys and events past their windows
     audit: AuditReport = AuditReport(sealed=0, purged=0)
 
 
@@ -115,12 +135,16 @@ async def run_all(
     period: timedelta,
     now: datetime | None = None,
     audit_retention: timedelta = DEFAULT_AUDIT_RETENTION,
+    event_retention: timedelta = events.DEFAULT_RETENTION,
 ) -> JobReport:
     now = now or utcnow()
     return JobReport(
         reminders=await _counted("reminders", run_reminders(sessionmaker, now=now)),
         charging=await _counted("charging", run_charging(sessionmaker, now=now, period=period)),
-        purged_keys=await _counted("idempotency_purge", run_purge(sessionmaker, now=now)),
+        expired_accounts=await _counted("account_expiry", run_expiries(sessionmaker, now=now)),
+        purged=await _counted(
+            "purge", run_purge(sessionmaker, now=now, event_retention=event_retention)
+        ),
         # Last: it seals what the jobs above wrote.
         audit=await _counted("audit", run_audit(sessionmaker, now=now, retention=audit_retention)),
     )
@@ -146,6 +170,7 @@ class Scheduler:
         *,
         period: timedelta,
         interval: timedelta,
+        event_retention: timedelta = events.DEFAULT_RETENTION,
         clock: Callable[[], datetime] = utcnow,
         run: Callable[..., Awaitable[JobReport]] = run_all,
         audit_retention: timedelta = DEFAULT_AUDIT_RETENTION,
@@ -153,6 +178,7 @@ class Scheduler:
         self._audit_retention = audit_retention
         self._sessionmaker = sessionmaker
         self._period = period
+        self._event_retention = event_retention
         self._interval = interval.total_seconds()
         self._clock = clock
         self._run = run
@@ -177,6 +203,7 @@ class Scheduler:
                     period=self._period,
                     now=self._clock(),
                     audit_retention=self._audit_retention,
+                    event_retention=self._event_retention,
                 )
                 log.info("jobs: %s", report)
             except Exception:  # keep the server's scheduler alive through any one failure

@@ -24,7 +24,7 @@ from models.user import PasswordResetToken, Role, User
 from policies.actor import Actor
 from policies.enforcer import Action
 from policies.scope import in_subtree
-from services import audit, mail
+from services import audit, events, mail
 from services.access import authorize_company, require, row_in_scope
 from services.audit import AuditAction as Act
 from services.auth import TokenPair, normalize_email, revoke_all_sessions, start_session
@@ -182,6 +182,7 @@ async def change_role(session: AsyncSession, *, actor: Actor, user_id: int, role
     audit.record(session, Act.USER_CHANGE_ROLE, actor, user, {"role": (user.role, role)})
     user.role = role
     await session.flush()
+    await events.access_changed(session, user)
     return user
 
 

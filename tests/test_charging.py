@@ -468,7 +468,7 @@ async def test_the_scheduler_survives_a_failing_run(world: World) -> None:
 
 async def test_stopping_an_idle_scheduler_does_not_wait_for_the_interval(world: World) -> None:
     async def nothing(_: int, sessionmaker: Maker, kwargs: Any) -> jobs.JobReport:
-        return jobs.JobReport(reminders=0, charging=ChargeReport(), purged_keys=0)
+        return jobs.JobReport(reminders=0, charging=ChargeReport(), expired_accounts=0, purged=0)
 
     runs = Runs(1, nothing)
     scheduler = jobs.Scheduler(
