@@ -196,7 +196,19 @@ def create_app(
     app.state.read_engine = read_engine
     app.state.sessionmaker = sessionmaker
     app.state.hub = hub
+    app.state.websocket = websocket
     return app
+
+
+class Server(uvicorn.Server):
+    """uvicorn, closing the GraphQL WebSockets with 1001 "going away" before its own
+    shutdown (which would close them with 1012) and the requests' grace period."""
+
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        app = self.config.app
+        if isinstance(app, Starlette):
+            await app.state.websocket.close_all()
+        await super().shutdown(sockets)
 
 
 def _listen(host: str, port: int) -> socket.socket:
@@ -239,7 +251,7 @@ def main() -> None:
     sockets = [_listen(settings.host, settings.port)]
     if settings.metrics_port is not None:
         sockets.append(_listen(settings.metrics_host, settings.metrics_port))
-    uvicorn.Server(config).run(sockets=sockets)
+    Server(config).run(sockets=sockets)
 
 
 def __getattr__(name: str) -> Starlette:

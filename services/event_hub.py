@@ -3,9 +3,8 @@
 Each server process runs one `EventHub`: it reads each event of the feed once, in feed
 order, and hands it to the local subscriptions whose scope it falls in and whose subscriber
 may read it (the same policies as queries, at delivery). Woken by:
-- on PostgreSQL, one LISTEN connection: writers NOTIFY the new events' ids, delivered at
-  commit. An id that is committed but not yet readable (an older transaction still runs) is
-  waited for and read as soon as the horizon passes it;
+- on PostgreSQL, one LISTEN connection: writers NOTIFY the new events' ids, delivered once
+  their commit is visible (ids are drawn in commit order, models/event.py);
 - on SQLite, the commit of a session that wrote events in this process;
 - a poll every `poll_interval` seconds, for writers elsewhere (`cli.py jobs` beside a SQLite
   server) and notifications lost while the LISTEN connection was being re-established.
@@ -32,7 +31,7 @@ from models.company import PATH_SEGMENT, ancestor_paths
 from models.event import Event, Topic
 from policies.actor import Actor
 from policies.enforcer import Action, Relation
-from services import events
+from services import events, metrics
 from services.access import can, company_in_scope
 from services.account import authorize_account
 from services.errors import AccessChangedError, ForbiddenError, NotFoundError
@@ -270,8 +269,8 @@ class EventHub:
                 log.exception("reading the event feed failed; retrying")
                 retry = self._poll_interval
                 continue
-            # Committed events not yet readable: an older transaction still runs. Look
-            # again soon, backing off while it lasts.
+            # Notified events not readable yet (a read replica, DATABASE_READ_URL, has not
+            # replayed their commit): look again soon, backing off while it lasts.
             retry = min(max(retry * 2, 0.005), 0.2) if self._awaited else 0.0
 
     async def _read_all(self) -> None:
@@ -300,6 +299,7 @@ class EventHub:
                 if (subscriber.subtree or path == row.company_path) and subscriber.accepts(row):
                     subscriber.push(row)
                     self.delivered += 1
+                    metrics.SUBSCRIPTION_EVENTS.labels(row.topic.value).inc()
 
     # --- connections and subscriptions --------------------------------------------------
 
@@ -317,10 +317,12 @@ class EventHub:
 
     def _register(self, subscriber: Subscriber) -> None:
         subscriber.start = self.position
+        metrics.SUBSCRIPTIONS.labels(subscriber.topic.value).inc()
         self._index.setdefault((subscriber.topic, subscriber.path), set()).add(subscriber)
         self._by_user.setdefault(subscriber.actor.user_id, set()).add(subscriber)
 
     def _unregister(self, subscriber: Subscriber) -> None:
+        metrics.SUBSCRIPTIONS.labels(subscriber.topic.value).dec()
         key = (subscriber.topic, subscriber.path)
         self._index.get(key, set()).discard(subscriber)
         if not self._index.get(key):

@@ -78,6 +78,30 @@ JOB_LAST_SUCCESS = Gauge(
     ["job"],
     registry=REGISTRY,
 )
+WS_CONNECTIONS = Gauge(
+    "fleet_ws_connections",
+    "Open graphql-transport-ws connections (accepted, initialised or not).",
+    registry=REGISTRY,
+)
+WS_CLOSES = Counter(
+    "fleet_ws_closes",
+    "WebSocket connections the server closed, by close code (4401 token expired or access "
+    "changed, 1013 slow consumer, 1001 shutdown, ...).",
+    ["code"],
+    registry=REGISTRY,
+)
+SUBSCRIPTIONS = Gauge(
+    "fleet_subscriptions",
+    "Subscriptions streaming in this process, by topic.",
+    ["topic"],
+    registry=REGISTRY,
+)
+SUBSCRIPTION_EVENTS = Counter(
+    "fleet_subscription_events",
+    "Events handed to subscribers (after the per-event authorization), by topic.",
+    ["topic"],
+    registry=REGISTRY,
+)
 
 # Operation names come from clients: only well-formed ones, and a bounded number of them,
 # become label values, so a client cannot grow the registry without end.

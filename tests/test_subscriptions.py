@@ -358,3 +358,58 @@ async def test_subscriptions_per_connection_are_limited(
                     {"type": "connection_init", "payload": {"authorization": f"Bearer {token}"}}
                 )
                 assert (await second.closed())[0] == 4429
+
+
+async def test_the_cost_budget_applies_to_subscription_documents(
+    migrated: Settings, factory: Factory
+) -> None:
+    settings = dataclasses.replace(migrated, cost_budget=2)
+    with serve(settings) as url:
+        company = await factory.company()
+        user = await factory.user(company, Role.ADMINISTRATOR)
+        async with ws_client(url, factory.token(user)) as client:
+            sid = await client.subscribe(DEVICES, {})
+            message = await client.receive()
+            assert message["type"] == "error", message
+            assert message["id"] == sid
+            [error] = message["payload"]
+            assert error["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"
+            assert error["extensions"]["budget"] == 2
+            assert error["extensions"]["cost"] > 2
+
+
+# --- metrics ------------------------------------------------------------------------------
+
+
+def _sample(text: str, name: str) -> float:
+    """One sample's value from /metrics (0 when absent)."""
+    for line in text.splitlines():
+        if line.startswith(name + " "):
+            return float(line.rsplit(" ", 1)[1])
+    return 0.0
+
+
+async def test_metrics_count_connections_subscriptions_and_delivered_events(
+    world: World,
+) -> None:
+    async def scrape() -> str:
+        response = await world.http.get("/metrics")
+        assert response.status_code == 200
+        return response.text
+
+    before = await scrape()
+    async with ws_client(world.url, world.token(world.partner_admin)) as client:
+        sid = await client.subscribe(CREDIT, {"c": cid(world.customer)})
+        await asyncio.sleep(0.2)
+        await world.grant(world.customer, 5)
+        await client.next_payload(sid)
+        during = await scrape()
+    await asyncio.sleep(0.2)  # the server sees the close
+    after = await scrape()
+    connections, subscriptions = "fleet_ws_connections", 'fleet_subscriptions{topic="CREDIT"}'
+    delivered = 'fleet_subscription_events_total{topic="CREDIT"}'
+    assert _sample(during, connections) == _sample(before, connections) + 1
+    assert _sample(during, subscriptions) == _sample(before, subscriptions) + 1
+    assert _sample(during, delivered) == _sample(before, delivered) + 1
+    assert _sample(after, connections) == _sample(before, connections)
+    assert _sample(after, subscriptions) == _sample(before, subscriptions)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import signal
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
@@ -179,3 +180,26 @@ async def test_after_kill_9_clients_resume_on_the_other_process_and_miss_nothing
             ]
             assert amounts == [2, 3, 4]
             await client.nothing_within(0.5)
+
+
+async def test_shutdown_closes_the_websockets_with_going_away(
+    migrated: Settings, factory: Factory
+) -> None:
+    """SIGTERM: every WebSocket ends with 1001 "going away" (clients reconnect elsewhere
+    with their cursors), then the process exits 0."""
+    server = start_process(migrated, free_port())
+    try:
+        company = await factory.company()
+        user = await factory.user(company, Role.ADMINISTRATOR)
+        async with ws_client(server.url, factory.token(user)) as client:
+            await client.subscribe(CREDIT, {})
+            await asyncio.sleep(0.3)
+            server.process.send_signal(signal.SIGTERM)
+            code, reason = await client.closed(wait=10)
+            assert code == 1001
+            assert reason is not None
+            assert "shutting down" in reason
+        assert server.process.wait(timeout=30) == 0
+    finally:
+        if server.process.poll() is None:
+            server.kill()

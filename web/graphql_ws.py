@@ -11,7 +11,8 @@ Close codes: 4400 malformed message, 4401 unauthenticated (no or bad token, toke
 access changed: connect again with a fresh token), 4403 origin not allowed, 4406
 subprotocol not acceptable, 4408 no connection_init in time, 4409 duplicate subscription
 id, 4429 a second connection_init or too many connections for the user, 1013 the client
-reads too slowly (its queue is full: reconnect and resume with the last cursor).
+reads too slowly (its queue is full: reconnect and resume with the last cursor), 1001 the
+server is shutting down (reconnect, to another process, with the last cursor).
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ from policies.actor import Actor
 from schema import AppSchema
 from schema.context import Context
 from schema.extensions import INTERNAL_MESSAGE, public_error
-from services import auth, tokens
+from services import auth, metrics, tokens
 from services.errors import ErrorCode, UnauthenticatedError
 from services.event_hub import EventHub, Outbox
 from services.tokens import TokenConfig, TokenError, TokenType
@@ -47,6 +48,7 @@ log = logging.getLogger("fleet.ws")
 PROTOCOL = "graphql-transport-ws"
 MAX_MESSAGE_BYTES = 100_000
 _BEARER_PREFIX = "bearer "
+CLOSE_WAIT_SECONDS = 5.0  # shutdown: how long clients may take to answer the 1001 close
 
 
 class Closing(Exception):
@@ -86,8 +88,25 @@ class GraphQLWebSocket:
         self.read_sessionmaker = read_sessionmaker
         self.token_config = token_config
         self.hub = hub
+        self.connections: set[Connection] = set()
+        self.going_away = False
+        self._idle = asyncio.Event()  # set while no connection is open
+        self._idle.set()
+
+    async def close_all(self) -> None:
+        """Shutdown: end every connection with 1001 "going away" (before uvicorn's own
+        1012), so clients reconnect elsewhere and resume with their cursors."""
+        self.going_away = True
+        connections = list(self.connections)
+        for connection in connections:
+            await connection.close(1001, "Server shutting down: reconnect and resume")
+        with contextlib.suppress(TimeoutError):  # a client that never answers the close
+            await asyncio.wait_for(self._idle.wait(), timeout=CLOSE_WAIT_SECONDS)
 
     async def handle(self, websocket: WebSocket) -> None:
+        if self.going_away:
+            await websocket.close(code=1001, reason="Server shutting down")
+            return
         if not origin_allowed(websocket, self.settings.cors_origins):
             await websocket.close(code=4403, reason="Origin not allowed")  # HTTP 403
             return
@@ -96,7 +115,17 @@ class GraphQLWebSocket:
             await websocket.close(code=4406, reason=f"Subprotocol not acceptable: use {PROTOCOL}")
             return
         await websocket.accept(subprotocol=PROTOCOL)
-        await Connection(self, websocket).run()
+        connection = Connection(self, websocket)
+        self.connections.add(connection)
+        self._idle.clear()
+        metrics.WS_CONNECTIONS.inc()
+        try:
+            await connection.run()
+        finally:
+            self.connections.discard(connection)
+            if not self.connections:
+                self._idle.set()
+            metrics.WS_CONNECTIONS.dec()
 
 
 class Connection:
@@ -146,6 +175,7 @@ class Connection:
         if self._closed:
             return
         self._closed = True
+        metrics.WS_CLOSES.labels(str(code)).inc()
         with contextlib.suppress(Exception):
             if self.websocket.application_state is not WebSocketState.DISCONNECTED:
                 await self.websocket.close(code=code, reason=reason)
@@ -311,6 +341,16 @@ class Connection:
             await self.send({"type": "complete", "id": sid})
         except asyncio.CancelledError:
             raise
+        except GraphQLError as error:
+            # A refusal raised by an extension before execution (the cost limits,
+            # schema/cost.py): Strawberry's subscribe passes it on, where execute answers it.
+            await self.send(
+                {
+                    "type": "error",
+                    "id": sid,
+                    "payload": [_format(public_error(error, self.request_id))],
+                }
+            )
         except Exception:  # a fault of ours: report it on this subscription, keep the rest
             log.exception("subscription %s failed (request %s)", sid, self.request_id)
             with contextlib.suppress(Exception):
