@@ -1,7 +1,7 @@
 """The GraphiQL explorer in a real browser: headless Chromium (Debian's `chromium`, driven by
 playwright-core from tests/browser) with every request outside the server blocked, signs in
 from the page, runs a query, and runs it again after the access token's lifetime (the page
-renews the token itself). Needs node, `npm ci --prefix tests/browser` and chromium: skipped
+renews the token itself), then runs a subscription that shows a grant's event. Needs node, `npm ci --prefix tests/browser` and chromium: skipped
 without them, failed when CI is set.
 
 The screenshot goes to EXPLORER_SCREENSHOT when set (that is how docs/explorer.png is made),
@@ -62,6 +62,10 @@ def test_explorer_signs_in_and_queries_offline(tmp_path: Path) -> None:
     assert set(report["storedSession"]) >= {"accessToken", "refreshToken"}
     me = {"email": EMAIL, "role": "SUPERADMIN", "company": {"name": "Platform"}}
     assert report["answers"] == [{"data": {"me": me}}, {"data": {"me": me}}]
+    # GraphiQL ran a subscription over the WebSocket and showed the grant's event.
+    assert report["grant"] == "CreditGrantPayload"
+    event = {"kind": "GRANT", "amount": 7, "balance": 7}
+    assert report["streamed"] == {"data": {"creditBalanceEvents": event}}
 
     requests = report["requests"]
     paths = {r["path"] for r in requests}

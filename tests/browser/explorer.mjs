@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Opens the GraphiQL explorer in headless Chromium with no network beyond the server, signs in
-// from the page, runs a query twice (the access token renews in between) and checks the answers.
+// from the page, runs a query twice (the access token renews in between), then a subscription
+// (over the page's WebSocket) that receives the event of a grant, and checks the answers.
 //
 //   node tests/browser/explorer.mjs <base url> <email> <password> <screenshot.png>
 //
@@ -18,6 +19,7 @@ if (!base || !password || !screenshot) {
 const origin = new URL(base).origin;
 const QUERY = '{ me { email role company { name } } }';
 const STEP_TIMEOUT_MS = 20_000;
+const SUBSCRIPTION = 'subscription Balance { creditBalanceEvents { kind amount balance } }';
 
 const report = { requests: [], blocked: [], csp: [], consoleErrors: [], answers: [] };
 const browser = await chromium.launch({
@@ -93,6 +95,36 @@ try {
   // Past the access token's lifetime (the test server's is 2 s): the fetcher renews it.
   await page.waitForTimeout(2_500);
   await run();
+
+  // The subscription: GraphiQL runs it through the page's fetcher, a grant made meanwhile
+  // (with the session's fresh token) arrives in the response pane.
+  await page.evaluate((query) => {
+    document.querySelector('.graphiql-query-editor .CodeMirror').CodeMirror.setValue(query);
+    document.querySelector('.graphiql-response .CodeMirror').CodeMirror.setValue('');
+  }, SUBSCRIPTION);
+  await page.click('.graphiql-execute-button');
+  await page.waitForTimeout(500); // subscribed before the change
+  report.grant = await page.evaluate(async () => {
+    const { accessToken } = JSON.parse(sessionStorage.getItem('fleet.explorer.session'));
+    const call = (query, variables) =>
+      fetch('/graphql', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${accessToken}` },
+        body: JSON.stringify({ query, variables }),
+      }).then((response) => response.json());
+    const me = await call('{ me { company { id } } }');
+    const grant = await call(
+      'mutation Grant($i: CreditGrantInput!) { creditGrant(input: $i) { __typename } }',
+      { i: { companyId: me.data.me.company.id, amount: 7 } },
+    );
+    return grant.data.creditGrant.__typename;
+  });
+  await page.waitForFunction(() =>
+    document.querySelector('.graphiql-response .CodeMirror').CodeMirror.getValue().includes('"creditBalanceEvents"'),
+  );
+  report.streamed = JSON.parse(
+    await page.evaluate(() => document.querySelector('.graphiql-response .CodeMirror').CodeMirror.getValue()),
+  );
   report.csp = await page.evaluate(() => window.__csp);
   report.ok = true;
 } catch (error) {

@@ -110,11 +110,83 @@
     Array.isArray(result.errors) &&
     result.errors.some((e) => e.extensions && e.extensions.code === 'UNAUTHENTICATED');
 
+  // Whether GraphiQL runs a subscription: the named operation, else the document's first.
+  function isSubscription(params) {
+    const source = params.query.replace(/#[^\n]*/g, '');
+    const name = params.operationName;
+    const pattern = name ? new RegExp(`\\bsubscription\\s+${name}\\b`) : /^\s*subscription\b/;
+    return pattern.test(source);
+  }
+
+  // A subscription over graphql-transport-ws (the server speaks only it), the token in
+  // connection_init's payload. GraphiQL reads the async iterator; its stop button calls
+  // return(), which completes the subscription and closes the socket.
+  function subscribe(params, authorization) {
+    const url = new URL(endpoint);
+    url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
+    const queue = [];
+    let wake = null;
+    const push = (item) => {
+      queue.push(item);
+      if (wake) wake();
+    };
+    const socket = new WebSocket(url, 'graphql-transport-ws');
+    const send = (message) => socket.send(JSON.stringify(message));
+    socket.onopen = () =>
+      send({ type: 'connection_init', payload: authorization ? { authorization } : {} });
+    socket.onmessage = (event) => {
+      const message = JSON.parse(event.data);
+      if (message.type === 'connection_ack') {
+        const { query, variables, operationName } = params;
+        send({ id: '1', type: 'subscribe', payload: { query, variables, operationName } });
+      } else if (message.type === 'ping') send({ type: 'pong' });
+      else if (message.type === 'next') push({ value: message.payload });
+      else if (message.type === 'error') push({ value: { errors: message.payload }, last: true });
+      else if (message.type === 'complete') push({ last: true });
+    };
+    socket.onclose = (event) => {
+      const reason = `The server closed the subscription (${event.code}${event.reason ? `: ${event.reason}` : ''})`;
+      push(event.code === 1000 ? { last: true } : { value: { errors: [{ message: reason }] }, last: true });
+    };
+    let finished = false;
+    return {
+      [Symbol.asyncIterator]() {
+        return this;
+      },
+      async next() {
+        while (!finished) {
+          const item = queue.shift();
+          if (item === undefined) {
+            await new Promise((resolve) => (wake = resolve));
+            wake = null;
+            continue;
+          }
+          if (item.last) finished = true;
+          if (item.value !== undefined) return { done: false, value: item.value };
+        }
+        if (socket.readyState === WebSocket.OPEN) socket.close(1000);
+        return { done: true, value: undefined };
+      },
+      async return() {
+        finished = true;
+        if (socket.readyState === WebSocket.OPEN) {
+          send({ id: '1', type: 'complete' });
+          socket.close(1000);
+        }
+        return { done: true, value: undefined };
+      },
+    };
+  }
+
   // GraphiQL's fetcher. A header typed in the Headers tab wins over the signed-in token.
   async function fetcher(params, options = {}) {
     const typed = options.headers || {};
     const ownAuth = Object.keys(typed).some((name) => name.toLowerCase() === 'authorization');
     if (session && !ownAuth && session.expiresAt - Date.now() < RENEW_BEFORE_MS) await renew();
+    if (isSubscription(params)) {
+      const own = Object.entries(typed).find(([name]) => name.toLowerCase() === 'authorization');
+      return subscribe(params, own ? own[1] : session ? `Bearer ${session.accessToken}` : null);
+    }
     const send = () =>
       post(params.query, params.variables, {
         ...(session && !ownAuth ? { authorization: `Bearer ${session.accessToken}` } : {}),
