@@ -1,8 +1,8 @@
 """The GraphiQL explorer in a real browser: headless Chromium (Debian's `chromium`, driven by
 playwright-core from tests/browser) with every request outside the server blocked, signs in
 from the page, runs a query, and runs it again after the access token's lifetime (the page
-renews the token itself), then runs a subscription that shows a grant's event. Needs node, `npm ci --prefix tests/browser` and chromium: skipped
-without them, failed when CI is set.
+renews the token itself), then runs a subscription that shows a grant's event. Needs node,
+`npm ci --prefix tests/browser` and chromium: skipped without them, failed when CI is set.
 
 The screenshot goes to EXPLORER_SCREENSHOT when set (that is how docs/explorer.png is made),
 to the test's temporary folder otherwise.

@@ -22,7 +22,7 @@ import websockets
 from config import Settings
 from models.company import Company
 from models.user import Role, User
-from tests.factories import Factory
+from tests.factories import PASSWORD, Factory
 from tests.graphql import cid, gid
 from tests.live import WSClient, serve, ws_client
 
@@ -280,6 +280,60 @@ async def test_a_role_change_ends_the_subscriptions_and_the_connection(world: Wo
     async with ws_client(world.url, world.token(world.customer_admin)) as client:
         again = await client.subscribe(CREDIT, {})
         assert await error_of(client, again) == ["FORBIDDEN"]
+
+
+async def _ended_by_access_change(client: WSClient, sid: str) -> None:
+    payload = await client.next_payload(sid)
+    assert codes(payload["errors"]) == ["ACCESS_CHANGED"]
+    assert (await client.receive()) == {"type": "complete", "id": sid}
+    assert (await client.closed())[0] == 4401
+
+
+async def test_a_deactivation_ends_the_subscriptions_and_the_connection(world: World) -> None:
+    async with ws_client(world.url, world.token(world.customer_admin)) as client:
+        sid = await client.subscribe(DEVICES, {})
+        await asyncio.sleep(0.2)
+        data = await world.call(
+            "mutation D($i: UserDeactivateInput!) { userDeactivate(input: $i) { __typename } }",
+            {"i": {"id": gid("User", world.customer_admin.id)}},
+            world.partner_admin,
+        )
+        assert data["userDeactivate"]["__typename"] == "UserPayload"
+        await _ended_by_access_change(client, sid)
+
+
+async def test_a_password_change_ends_the_subscriptions_of_every_connection(
+    world: World,
+) -> None:
+    token = world.token(world.customer_admin)
+    async with ws_client(world.url, token) as first, ws_client(world.url, token) as second:
+        one = await first.subscribe(DEVICES, {})
+        two = await second.subscribe(CREDIT, {})
+        await asyncio.sleep(0.2)
+        data = await world.call(
+            "mutation P($i: PasswordChangeInput!) { passwordChange(input: $i) { __typename } }",
+            {"i": {"currentPassword": PASSWORD, "newPassword": "a brand new long passphrase"}},
+            world.customer_admin,
+        )
+        assert data["passwordChange"]["__typename"] == "AuthPayload"
+        await _ended_by_access_change(first, one)
+        await _ended_by_access_change(second, two)
+
+
+async def test_nothing_sent_over_the_socket_changes_data(world: World) -> None:
+    """A mutation sent as a subscription is refused; the balance stays as it was."""
+    async with ws_client(world.url, world.token(world.desk)) as client:
+        sid = await client.subscribe(
+            "mutation G($i: CreditGrantInput!) { creditGrant(input: $i) { __typename } }",
+            {"i": {"companyId": cid(world.customer), "amount": 5}},
+        )
+        assert (await client.receive())["id"] == sid
+    data = await world.call(
+        "query B($c: ID!) { node(id: $c) { ... on Company { creditBalance } } }",
+        {"c": cid(world.customer)},
+        world.desk,
+    )
+    assert data["node"]["creditBalance"] == 0
 
 
 async def test_an_expired_access_token_closes_the_connection_with_4401(
