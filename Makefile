@@ -47,9 +47,11 @@ npm-deps:
 	else echo "npm not found: the tests that drive Node clients will be skipped"; fi
 
 ## Seed PostgreSQL with a full-size platform and benchmark the API against a raw baseline
-## (writes docs/benchmarks.md; BENCH_DATABASE_URL names the database, dropped first)
+## (writes docs/benchmarks.md; BENCH_DATABASE_URL names the database, dropped first), then
+## W7: subscribers over two server processes (docs/benchmarks-realtime.md)
 bench: install
 	$(BIN)/python -m bench.run
+	$(BIN)/python -m bench.realtime
 
 ## Regenerate schema.graphql from the code (a test fails when it drifts)
 schema: install

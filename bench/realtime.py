@@ -1,0 +1,363 @@
+"""W7 (`make bench`): subscriptions across two server processes on one PostgreSQL database.
+
+    python -m bench.realtime                      # 1,000 subscribers, 100 moves/s for 20 s
+    python -m bench.realtime --subscribers 100 --seconds 5
+
+A database of its own (BENCH_DATABASE_URL's name + `_realtime`, dropped first) holds the
+platform and `subscribers / 2` companies with credits. Two `uvicorn server:app` processes
+(APP_ENV=production) serve it. Each company has two subscribers of `creditBalanceEvents`,
+one on each process, each on a WebSocket of its own: 1,000 subscribers over two processes.
+The issue leaves the fan-out open; here a client watches its own balance, so an event of a
+company reaches its two subscribers. Credits move only between a company and its parent:
+the writer moves one credit between the platform and a random company, in a random
+direction; the company's entry reaches its two subscribers (the platform's, none).
+
+Measured:
+- latency: a writer sends `creditMove` through process A at a fixed rate; for each of the
+  move's two entries, from the mutation's response to each subscriber's `next` (both clocks
+  are this process's; an event that arrives before the response counts 0), p50 and p99;
+- memory per idle subscription: the two processes' resident memory with the subscribers
+  connected and subscribed (before any event) less before they connected, per subscriber
+  (the WebSocket, its connection state and the subscription together);
+- throughput: credit moves by 8 concurrent writers, as fast as they go, before the
+  subscribers connect and again with them subscribed (each move then also fans out).
+
+Writes docs/benchmarks-realtime.md. Nothing outside the loopback interface is contacted;
+every loop is bounded in count and time; the servers started here are stopped here.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import random
+import secrets
+import tempfile
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import aiohttp
+import orjson
+import uvloop
+from sqlalchemy.engine import make_url
+from websockets.asyncio.client import ClientConnection, connect
+from websockets.typing import Subprotocol
+
+import cli
+from bench import seed as seeding
+from bench.load import Served
+from config import Settings
+from models.db import create_engine, create_sessionmaker
+from models.user import Role
+from schema.ids import encode_id
+from tests.factories import Factory
+
+ROOT = Path(__file__).resolve().parent.parent
+REPORT = ROOT / "docs" / "benchmarks-realtime.md"
+SUBSCRIPTION = """subscription W7($c: ID!) {
+  creditBalanceEvents(companyId: $c) { cursor kind amount balance entry { id } } }"""
+MOVE = """mutation W7Move($i: CreditMoveInput!) { creditMove(input: $i) { __typename
+  ... on CreditMovePayload { outEntry { id } inEntry { id } } ... on Error { code message } } }"""
+WRITERS = 8  # concurrent writers of the throughput runs
+CREDITS = 1_000_000  # granted to each company: enough for every move of the run
+
+
+@dataclass
+class Results:
+    subscribers: int
+    companies: int
+    rate: float
+    seconds: float
+    moves: int = 0
+    failed_moves: int = 0
+    latencies: list[float] = field(default_factory=list)
+    expected_messages: int = 0
+    kib_per_subscription: float = 0.0
+    throughput_alone: float = 0.0
+    throughput_with: float = 0.0
+
+    def p(self, q: float) -> float:
+        ordered = sorted(self.latencies)
+        return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else float("nan")
+
+
+class Subscriber:
+    """One client: a WebSocket, one subscription, the arrival time of each entry's event."""
+
+    def __init__(self, connection: ClientConnection) -> None:
+        self.connection = connection
+        self.arrivals: dict[str, float] = {}
+        self.task: asyncio.Task[None] | None = None
+
+    @classmethod
+    async def open(cls, url: str, token: str, company: str) -> Subscriber:
+        connection = await connect(
+            url.replace("http://", "ws://") + "/graphql",
+            subprotocols=[Subprotocol("graphql-transport-ws")],
+            open_timeout=30,
+            max_queue=None,
+        )
+        auth = {"authorization": f"Bearer {token}"}
+        await connection.send(orjson.dumps({"type": "connection_init", "payload": auth}).decode())
+        ack = orjson.loads(await connection.recv())
+        if ack.get("type") != "connection_ack":
+            raise RuntimeError(f"not acknowledged: {ack}")
+        payload = {"query": SUBSCRIPTION, "variables": {"c": company}}
+        message = {"type": "subscribe", "id": "1", "payload": payload}
+        await connection.send(orjson.dumps(message).decode())
+        subscriber = cls(connection)
+        subscriber.task = asyncio.create_task(subscriber._read())
+        return subscriber
+
+    async def _read(self) -> None:
+        with contextlib.suppress(Exception):
+            async for raw in self.connection:
+                arrived = time.monotonic()
+                message = orjson.loads(raw)
+                if message.get("type") == "next":
+                    event = message["payload"]["data"]["creditBalanceEvents"]
+                    self.arrivals[event["entry"]["id"]] = arrived
+
+    async def close(self) -> None:
+        with contextlib.suppress(Exception):
+            await self.connection.close()
+        if self.task is not None:
+            self.task.cancel()
+
+
+async def _move(
+    http: aiohttp.ClientSession, url: str, token: str, platform: str, company: str, up: bool
+) -> tuple[float, str] | None:
+    """One credit move between the platform and a company (`up`: to the platform); its
+    response time and the company's entry (None: it failed)."""
+    source, target = (company, platform) if up else (platform, company)
+    move = {"fromCompanyId": source, "toCompanyId": target, "amount": 1}
+    body = {"query": MOVE, "variables": {"i": move}}
+    async with http.post(
+        url + "/graphql", json=body, headers={"authorization": f"Bearer {token}"}
+    ) as response:
+        data = orjson.loads(await response.read())
+    answered = time.monotonic()
+    result = (data.get("data") or {}).get("creditMove") or {}
+    if result.get("__typename") != "CreditMovePayload":
+        return None
+    return answered, result["outEntry" if up else "inEntry"]["id"]
+
+
+async def _throughput(
+    http: aiohttp.ClientSession,
+    url: str,
+    token: str,
+    platform: str,
+    companies: list[str],
+    seconds: float,
+) -> float:
+    """Moves per second by WRITERS concurrent writers, as fast as they go."""
+    done = 0
+    deadline = time.monotonic() + seconds
+    rng = random.Random(7)  # noqa: S311 - a benchmark's choice of companies
+
+    async def writer() -> None:
+        nonlocal done
+        while time.monotonic() < deadline:
+            company, up = rng.choice(companies), rng.random() < 0.5
+            if await _move(http, url, token, platform, company, up) is not None:
+                done += 1
+
+    started = time.monotonic()
+    await asyncio.gather(*(writer() for _ in range(WRITERS)))
+    return done / (time.monotonic() - started)
+
+
+def _rss_kib(server: Served) -> int:
+    return server.memory_kib().get("VmRSS", 0)
+
+
+async def _seed(settings: Settings, companies: int) -> tuple[str, str, list[str]]:
+    engine = create_engine(settings.database_url)
+    try:
+        factory = Factory(create_sessionmaker(engine), settings)
+        platform = await factory.company(name="W7 platform")
+        admin = await factory.user(platform, Role.SUPERADMIN)
+        ids = []
+        for n in range(companies):
+            company = await factory.company(platform, name=f"W7 customer {n}")
+            ids.append(company.id)
+        token = factory.token(admin)
+    finally:
+        await engine.dispose()
+    return token, encode_id("Company", platform.id), [encode_id("Company", pk) for pk in ids]
+
+
+async def _grant(http: aiohttp.ClientSession, url: str, token: str, companies: list[str]) -> None:
+    query = "mutation G($i: CreditGrantInput!) { creditGrant(input: $i) { __typename } }"
+    for company in companies:
+        body = {"query": query, "variables": {"i": {"companyId": company, "amount": CREDITS}}}
+        async with http.post(
+            url + "/graphql", json=body, headers={"authorization": f"Bearer {token}"}
+        ) as response:
+            data = orjson.loads(await response.read())
+        if data.get("data", {}).get("creditGrant", {}).get("__typename") != "CreditGrantPayload":
+            raise RuntimeError(f"grant failed: {data}")
+
+
+async def run(args: argparse.Namespace) -> Results:
+    base = make_url(args.url)
+    url = base.set(database=f"{base.database}_realtime").render_as_string(hide_password=False)
+    await seeding.recreate_database(url)
+    jwt_key = secrets.token_urlsafe(48)
+    settings = Settings.from_env({"DATABASE_URL": url, "JWT_SECRET_KEY": jwt_key})
+    await asyncio.to_thread(cli.migrate, settings)  # it runs an event loop of its own
+    companies = max(2, args.subscribers // 2)
+    token, platform, company_ids = await _seed(settings, companies)
+    results = Results(args.subscribers, companies, args.rate, args.seconds)
+
+    logs = Path(tempfile.mkdtemp(prefix="fleet-bench-w7-"))
+    env = {
+        "APP_ENV": "production",
+        "DATABASE_URL": url,
+        "JWT_SECRET_KEY": jwt_key,
+        "WS_MAX_CONNECTIONS_PER_USER": str(args.subscribers),
+        "LOG_LEVEL": "WARNING",
+        "SCHEDULER_INTERVAL_SECONDS": "3600",
+    }
+    servers = [Served(name, ["server:app"], env, logs) for name in ("w7-a", "w7-b")]
+    subscribers: list[Subscriber] = []
+    try:
+        for server in servers:
+            await server.wait_ready()
+        a = servers[0]
+        connector = aiohttp.TCPConnector(limit=WRITERS + 4)
+        async with aiohttp.ClientSession(connector=connector) as http:
+            await _grant(http, a.url, token, [platform, *company_ids])
+            writing = (http, a.url, token, platform, company_ids)
+            print("W7 throughput without subscribers ...", flush=True)
+            results.throughput_alone = await _throughput(*writing, 10.0)
+            print(f"  {results.throughput_alone:.0f} moves/s", flush=True)
+
+            before = sum(_rss_kib(s) for s in servers)
+            print(f"W7 connecting {args.subscribers} subscribers ...", flush=True)
+            for n in range(args.subscribers):
+                company = company_ids[(n // 2) % companies]
+                server = servers[n % 2]
+                subscribers.append(await Subscriber.open(server.url, token, company))
+            await asyncio.sleep(2.0)  # every subscribe message handled
+            after = sum(_rss_kib(s) for s in servers)
+            results.kib_per_subscription = (after - before) / args.subscribers
+            print(f"  {results.kib_per_subscription:.1f} KiB per idle subscription", flush=True)
+
+            print(f"W7 latency at {args.rate:.0f} moves/s for {args.seconds:.0f} s ...", flush=True)
+            answered: dict[str, float] = {}
+            rng = random.Random(11)  # noqa: S311 - a benchmark's choice of companies
+            pending: set[asyncio.Task[None]] = set()
+            total = int(args.rate * args.seconds)
+            started = time.monotonic()
+
+            async def one() -> None:
+                company, up = rng.choice(company_ids), rng.random() < 0.5
+                outcome = await _move(http, a.url, token, platform, company, up)
+                if outcome is None:
+                    results.failed_moves += 1
+                    return
+                at, entry = outcome
+                answered[entry] = at
+
+            for k in range(total):
+                delay = started + k / args.rate - time.monotonic()
+                if delay > 0:
+                    await asyncio.sleep(delay)
+                task = asyncio.create_task(one())
+                pending.add(task)
+                task.add_done_callback(pending.discard)
+            await asyncio.gather(*pending)
+            results.moves = total - results.failed_moves
+            await asyncio.sleep(3.0)  # the last events arrive
+            results.expected_messages = 2 * len(answered)  # two subscribers per company
+            for subscriber in subscribers:
+                for entry, arrived in subscriber.arrivals.items():
+                    if entry in answered:
+                        results.latencies.append(max(0.0, arrived - answered[entry]))
+            print(
+                f"  p50 {results.p(0.5) * 1000:.1f} ms, p99 {results.p(0.99) * 1000:.1f} ms "
+                f"({len(results.latencies)} of {results.expected_messages} messages)",
+                flush=True,
+            )
+
+            print("W7 throughput with the subscribers ...", flush=True)
+            results.throughput_with = await _throughput(*writing, 10.0)
+            print(f"  {results.throughput_with:.0f} moves/s", flush=True)
+    finally:
+        for subscriber in subscribers:
+            await subscriber.close()
+        for server in servers:
+            server.stop()
+        await seeding.drop_database(url)
+    return results
+
+
+def render(results: Results) -> str:
+    ratio = results.throughput_with / results.throughput_alone if results.throughput_alone else 0
+    p99 = results.p(0.99) * 1000
+    rows = [
+        ("p50 latency (response to message)", f"{results.p(0.5) * 1000:.1f} ms", "", ""),
+        ("p99 latency", f"{p99:.1f} ms", "< 250 ms", "met" if p99 < 250 else "**not met**"),
+        (
+            "messages received",
+            f"{len(results.latencies)} of {results.expected_messages}",
+            "all",
+            "met" if len(results.latencies) == results.expected_messages else "**not met**",
+        ),
+        (
+            "memory per idle subscription",
+            f"{results.kib_per_subscription:.1f} KiB",
+            "≤ 50 KB",
+            "met" if results.kib_per_subscription * 1.024 <= 50 else "**not met**",
+        ),
+        ("credit moves without subscribers", f"{results.throughput_alone:.0f}/s", "", ""),
+        (
+            "credit moves with the subscribers",
+            f"{results.throughput_with:.0f}/s ({ratio:.2f}x)",
+            "≥ 0.9x",
+            "met" if ratio >= 0.9 else "**not met**",
+        ),
+    ]
+    lines = [
+        "# Benchmark W7: subscriptions",
+        "",
+        f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC by `python -m bench.realtime` "
+        "(`make bench`); this file is written by it. How it measures: bench/realtime.py.",
+        "",
+        f"{results.subscribers} subscribers of `creditBalanceEvents` over two server processes "
+        f"on one PostgreSQL database, two per company ({results.companies} companies); a "
+        f"writer doing {results.rate:.0f} credit moves/s through process A for "
+        f"{results.seconds:.0f} s ({results.moves} moves, {results.failed_moves} failed).",
+        "",
+        "| measure | value | target | |",
+        "|---|---:|---|---|",
+        *(f"| {a} | {b} | {c} | {d} |" for a, b, c, d in rows),
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.realtime", description=__doc__)
+    parser.add_argument("--url", default=seeding.database_url(), help="BENCH_DATABASE_URL")
+    parser.add_argument("--subscribers", type=int, default=1_000)
+    parser.add_argument("--rate", type=float, default=100.0, help="credit moves per second")
+    parser.add_argument("--seconds", type=float, default=20.0)
+    parser.add_argument("--report", type=Path, default=REPORT)
+    args = parser.parse_args(argv)
+    results = uvloop.run(run(args))
+    text = render(results)
+    args.report.write_text(text)
+    print(text)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
