@@ -8,9 +8,10 @@ platform and `subscribers / 2` companies with credits. Two `uvicorn server:app` 
 (APP_ENV=production) serve it. Each company has two subscribers of `creditBalanceEvents`,
 one on each process, each on a WebSocket of its own: 1,000 subscribers over two processes.
 The issue leaves the fan-out open; here a client watches its own balance, so an event of a
-company reaches its two subscribers. Credits move only between a company and its parent:
-the writer moves one credit between the platform and a random company, in a random
-direction; the company's entry reaches its two subscribers (the platform's, none).
+company reaches its two subscribers. Credits move only between a company and its parent, so
+the companies come in pairs (a partner and its customer, under the platform): the writer
+moves one credit within a random pair, in a random direction; each of the move's two entries
+reaches its company's two subscribers.
 
 Measured:
 - latency: a writer sends `creditMove` through process A at a fixed rate; for each of the
@@ -59,11 +60,12 @@ from tests.factories import Factory
 ROOT = Path(__file__).resolve().parent.parent
 REPORT = ROOT / "docs" / "benchmarks-realtime.md"
 SUBSCRIPTION = """subscription W7($c: ID!) {
-  creditBalanceEvents(companyId: $c) { cursor kind amount balance entry { id } } }"""
-MOVE = """mutation W7Move($i: CreditMoveInput!) { creditMove(input: $i) { __typename
-  ... on CreditMovePayload { outEntry { id } inEntry { id } } ... on Error { code message } } }"""
+  creditBalanceEvents(companyId: $c) { cursor kind amount balance } }"""
+MOVE = """mutation W7Move($i: CreditMoveInput!) { creditMove(input: $i) {
+  __typename ... on Error { code message } } }"""
 WRITERS = 8  # concurrent writers of the throughput runs
 CREDITS = 1_000_000  # granted to each company: enough for every move of the run
+FIRST_AMOUNT = 2  # the latency run's moves: amounts 2, 3, ... (the throughput runs': 1)
 
 
 @dataclass
@@ -86,11 +88,12 @@ class Results:
 
 
 class Subscriber:
-    """One client: a WebSocket, one subscription, the arrival time of each entry's event."""
+    """One client: a WebSocket, one subscription, the arrival time of each move's event (a
+    move of the latency run is known by its amount, unique to it)."""
 
     def __init__(self, connection: ClientConnection) -> None:
         self.connection = connection
-        self.arrivals: dict[str, float] = {}
+        self.arrivals: dict[int, float] = {}
         self.task: asyncio.Task[None] | None = None
 
     @classmethod
@@ -120,7 +123,7 @@ class Subscriber:
                 message = orjson.loads(raw)
                 if message.get("type") == "next":
                     event = message["payload"]["data"]["creditBalanceEvents"]
-                    self.arrivals[event["entry"]["id"]] = arrived
+                    self.arrivals[abs(event["amount"])] = arrived
 
     async def close(self) -> None:
         with contextlib.suppress(Exception):
@@ -130,12 +133,17 @@ class Subscriber:
 
 
 async def _move(
-    http: aiohttp.ClientSession, url: str, token: str, platform: str, company: str, up: bool
-) -> tuple[float, str] | None:
-    """One credit move between the platform and a company (`up`: to the platform); its
-    response time and the company's entry (None: it failed)."""
-    source, target = (company, platform) if up else (platform, company)
-    move = {"fromCompanyId": source, "toCompanyId": target, "amount": 1}
+    http: aiohttp.ClientSession,
+    url: str,
+    token: str,
+    pair: tuple[str, str],
+    up: bool,
+    amount: int = 1,
+) -> float | None:
+    """One credit move within a (parent, child) pair (`up`: to the parent); its response
+    time (None: it failed)."""
+    source, target = (pair[1], pair[0]) if up else pair
+    move = {"fromCompanyId": source, "toCompanyId": target, "amount": amount}
     body = {"query": MOVE, "variables": {"i": move}}
     async with http.post(
         url + "/graphql", json=body, headers={"authorization": f"Bearer {token}"}
@@ -145,15 +153,14 @@ async def _move(
     result = (data.get("data") or {}).get("creditMove") or {}
     if result.get("__typename") != "CreditMovePayload":
         return None
-    return answered, result["outEntry" if up else "inEntry"]["id"]
+    return answered
 
 
 async def _throughput(
     http: aiohttp.ClientSession,
     url: str,
     token: str,
-    platform: str,
-    companies: list[str],
+    pairs: list[tuple[str, str]],
     seconds: float,
 ) -> float:
     """Moves per second by WRITERS concurrent writers, as fast as they go."""
@@ -164,8 +171,8 @@ async def _throughput(
     async def writer() -> None:
         nonlocal done
         while time.monotonic() < deadline:
-            company, up = rng.choice(companies), rng.random() < 0.5
-            if await _move(http, url, token, platform, company, up) is not None:
+            pair, up = rng.choice(pairs), rng.random() < 0.5
+            if await _move(http, url, token, pair, up) is not None:
                 done += 1
 
     started = time.monotonic()
@@ -177,20 +184,21 @@ def _rss_kib(server: Served) -> int:
     return server.memory_kib().get("VmRSS", 0)
 
 
-async def _seed(settings: Settings, companies: int) -> tuple[str, str, list[str]]:
+async def _seed(settings: Settings, pairs: int) -> tuple[str, list[tuple[str, str]]]:
     engine = create_engine(settings.database_url)
     try:
         factory = Factory(create_sessionmaker(engine), settings)
         platform = await factory.company(name="W7 platform")
         admin = await factory.user(platform, Role.SUPERADMIN)
-        ids = []
-        for n in range(companies):
-            company = await factory.company(platform, name=f"W7 customer {n}")
-            ids.append(company.id)
+        found = []
+        for n in range(pairs):
+            partner = await factory.company(platform, name=f"W7 partner {n}")
+            customer = await factory.company(partner, name=f"W7 customer {n}")
+            found.append((encode_id("Company", partner.id), encode_id("Company", customer.id)))
         token = factory.token(admin)
     finally:
         await engine.dispose()
-    return token, encode_id("Company", platform.id), [encode_id("Company", pk) for pk in ids]
+    return token, found
 
 
 async def _grant(http: aiohttp.ClientSession, url: str, token: str, companies: list[str]) -> None:
@@ -212,8 +220,9 @@ async def run(args: argparse.Namespace) -> Results:
     jwt_key = secrets.token_urlsafe(48)
     settings = Settings.from_env({"DATABASE_URL": url, "JWT_SECRET_KEY": jwt_key})
     await asyncio.to_thread(cli.migrate, settings)  # it runs an event loop of its own
-    companies = max(2, args.subscribers // 2)
-    token, platform, company_ids = await _seed(settings, companies)
+    companies = max(2, args.subscribers // 2 // 2 * 2)
+    token, pairs = await _seed(settings, companies // 2)
+    company_ids = [company for pair in pairs for company in pair]
     results = Results(args.subscribers, companies, args.rate, args.seconds)
 
     logs = Path(tempfile.mkdtemp(prefix="fleet-bench-w7-"))
@@ -233,8 +242,8 @@ async def run(args: argparse.Namespace) -> Results:
         a = servers[0]
         connector = aiohttp.TCPConnector(limit=WRITERS + 4)
         async with aiohttp.ClientSession(connector=connector) as http:
-            await _grant(http, a.url, token, [platform, *company_ids])
-            writing = (http, a.url, token, platform, company_ids)
+            await _grant(http, a.url, token, company_ids)
+            writing = (http, a.url, token, pairs)
             print("W7 throughput without subscribers ...", flush=True)
             results.throughput_alone = await _throughput(*writing, 10.0)
             print(f"  {results.throughput_alone:.0f} moves/s", flush=True)
@@ -251,36 +260,36 @@ async def run(args: argparse.Namespace) -> Results:
             print(f"  {results.kib_per_subscription:.1f} KiB per idle subscription", flush=True)
 
             print(f"W7 latency at {args.rate:.0f} moves/s for {args.seconds:.0f} s ...", flush=True)
-            answered: dict[str, float] = {}
+            answered: dict[int, float] = {}
             rng = random.Random(11)  # noqa: S311 - a benchmark's choice of companies
             pending: set[asyncio.Task[None]] = set()
             total = int(args.rate * args.seconds)
             started = time.monotonic()
 
-            async def one() -> None:
-                company, up = rng.choice(company_ids), rng.random() < 0.5
-                outcome = await _move(http, a.url, token, platform, company, up)
-                if outcome is None:
+            async def one(amount: int) -> None:
+                pair, up = rng.choice(pairs), rng.random() < 0.5
+                at = await _move(http, a.url, token, pair, up, amount)
+                if at is None:
                     results.failed_moves += 1
                     return
-                at, entry = outcome
-                answered[entry] = at
+                answered[amount] = at
 
             for k in range(total):
                 delay = started + k / args.rate - time.monotonic()
                 if delay > 0:
                     await asyncio.sleep(delay)
-                task = asyncio.create_task(one())
+                task = asyncio.create_task(one(FIRST_AMOUNT + k))
                 pending.add(task)
                 task.add_done_callback(pending.discard)
             await asyncio.gather(*pending)
             results.moves = total - results.failed_moves
             await asyncio.sleep(3.0)  # the last events arrive
-            results.expected_messages = 2 * len(answered)  # two subscribers per company
+            # Two entries per move, each to its company's two subscribers.
+            results.expected_messages = 4 * len(answered)
             for subscriber in subscribers:
-                for entry, arrived in subscriber.arrivals.items():
-                    if entry in answered:
-                        results.latencies.append(max(0.0, arrived - answered[entry]))
+                for amount, arrived in subscriber.arrivals.items():
+                    if amount in answered:
+                        results.latencies.append(max(0.0, arrived - answered[amount]))
             print(
                 f"  p50 {results.p(0.5) * 1000:.1f} ms, p99 {results.p(0.99) * 1000:.1f} ms "
                 f"({len(results.latencies)} of {results.expected_messages} messages)",
