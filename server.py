@@ -247,6 +247,9 @@ def main() -> None:
         access_log=False,  # web/observe.py writes the access line, with the request's fields
         log_config=None,  # uvicorn's own lines go through our handler and format
         timeout_graceful_shutdown=int(settings.shutdown_grace_seconds),
+        # Each compressed WebSocket keeps zlib state (tens of KiB) for its whole life, and
+        # subscription messages are small JSON: W7 measures memory per idle subscription.
+        ws_per_message_deflate=False,
     )
     sockets = [_listen(settings.host, settings.port)]
     if settings.metrics_port is not None:

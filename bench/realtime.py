@@ -63,6 +63,7 @@ SUBSCRIPTION = """subscription W7($c: ID!) {
   creditBalanceEvents(companyId: $c) { cursor kind amount balance } }"""
 MOVE = """mutation W7Move($i: CreditMoveInput!) { creditMove(input: $i) {
   __typename ... on Error { code message } } }"""
+ANALYSIS = "## Analysis"
 WRITERS = 8  # concurrent writers of the throughput runs
 CREDITS = 1_000_000  # granted to each company: enough for every move of the run
 FIRST_AMOUNT = 2  # the latency run's moves: amounts 2, 3, ... (the throughput runs': 1)
@@ -234,7 +235,9 @@ async def run(args: argparse.Namespace) -> Results:
         "LOG_LEVEL": "WARNING",
         "SCHEDULER_INTERVAL_SECONDS": "3600",
     }
-    servers = [Served(name, ["server:app"], env, logs) for name in ("w7-a", "w7-b")]
+    # As `python server.py` serves them: no permessage-deflate (server.py says why).
+    target = ["server:app", "--ws-per-message-deflate", "false"]
+    servers = [Served(name, target, env, logs) for name in ("w7-a", "w7-b")]
     subscribers: list[Subscriber] = []
     try:
         for server in servers:
@@ -363,6 +366,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     results = uvloop.run(run(args))
     text = render(results)
+    # The analysis below the results is written by hand and kept across runs.
+    previous = args.report.read_text() if args.report.exists() else ""
+    if ANALYSIS in previous:
+        text += "\n" + previous[previous.index(ANALYSIS) :]
     args.report.write_text(text)
     print(text)
     return 0
