@@ -21,7 +21,7 @@ from typing import Any
 import orjson
 from sqlalchemy import bindparam, delete, event, select, text, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, SessionTransaction
 
 from models.account import Account, Application
 from models.base import UTCDateTime, utcnow
@@ -137,12 +137,15 @@ class _Change:
 
 
 async def _record(session: AsyncSession, changes: Sequence[_Change]) -> None:
-    """Keep the changes for the commit (`_write_pending`); a rollback drops them."""
-    session.sync_session.info.setdefault(_PENDING, []).extend(changes)
+    """Keep the changes for the commit (`_write_pending`), each with the savepoint it was
+    made in (None: none), so that rolling back that savepoint drops it."""
+    savepoint = session.sync_session.get_nested_transaction()
+    pending = session.sync_session.info.setdefault(_PENDING, [])
+    pending.extend((savepoint, change) for change in changes)
 
 
 def _write_pending(session: Session) -> None:
-    changes: list[_Change] = session.info.pop(_PENDING, [])
+    changes = [change for _, change in session.info.pop(_PENDING, [])]
     if not changes:
         return
     rows = orjson.dumps(
@@ -264,8 +267,34 @@ def _after_commit(session: Session) -> None:
 
 @event.listens_for(Session, "after_rollback")
 def _after_rollback(session: Session) -> None:
+    # Also fired for a savepoint's rollback: the pending changes are dropped by
+    # after_soft_rollback (a savepoint's) and after_transaction_end (the whole transaction's).
     session.info.pop(_SESSION_FLAG, None)
-    session.info.pop(_PENDING, None)
+
+
+def _within(savepoint: SessionTransaction | None, outer: SessionTransaction) -> bool:
+    while savepoint is not None:
+        if savepoint is outer:
+            return True
+        savepoint = savepoint.parent
+    return False
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _after_soft_rollback(session: Session, previous_transaction: SessionTransaction) -> None:
+    """A savepoint rolled back: so are the changes made in it."""
+    pending = session.info.get(_PENDING)
+    if pending and previous_transaction.nested:
+        kept = [(sp, c) for sp, c in pending if not _within(sp, previous_transaction)]
+        session.info[_PENDING] = kept
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _after_transaction_end(session: Session, transaction: SessionTransaction) -> None:
+    # The outermost transaction ended without a commit (the session closed): nothing of it
+    # may reach a later transaction of the same session.
+    if transaction.parent is None:
+        session.info.pop(_PENDING, None)
 
 
 # --- reading ------------------------------------------------------------------------------

@@ -73,6 +73,38 @@ async def test_a_rollback_writes_no_event(sessionmaker: Maker, factory: Factory)
     assert await _read_all(sessionmaker, events.START) == []
 
 
+async def test_a_rolled_back_savepoint_takes_its_events_along(
+    sessionmaker: Maker, factory: Factory
+) -> None:
+    company = await factory.company()
+    async with sessionmaker() as session:
+        await begin_write(session)
+        await _write_event(session, company, 1)
+        savepoint = await session.begin_nested()
+        await _write_event(session, company, 2)
+        await savepoint.rollback()
+        async with session.begin_nested():
+            await _write_event(session, company, 3)  # released: kept
+        await session.commit()
+    rows = await _read_all(sessionmaker, events.START)
+    assert sorted(e.payload["amount"] for e in rows) == [1, 3]
+
+
+async def test_a_session_closed_without_commit_leaves_nothing_for_its_next_transaction(
+    sessionmaker: Maker, factory: Factory
+) -> None:
+    company = await factory.company()
+    session = sessionmaker()
+    await begin_write(session)
+    await _write_event(session, company, 1)
+    await session.close()
+    await begin_write(session)
+    await _write_event(session, company, 2)
+    await session.commit()
+    await session.close()
+    assert [e.payload["amount"] for e in await _read_all(sessionmaker, events.START)] == [2]
+
+
 async def test_concurrent_writers_reach_a_resuming_reader_exactly_once(
     sessionmaker: Maker, factory: Factory
 ) -> None:
