@@ -167,12 +167,16 @@ async def start_session(
     return await _issue(session, config, user, family_id=tokens.new_jti(), now=now or utcnow())
 
 
-async def _revoke_family(session: AsyncSession, family_id: str, now: datetime) -> None:
+async def _revoke_family(
+    session: AsyncSession, family_id: str, now: datetime, *, user_id: int
+) -> None:
     await session.execute(
         update(RefreshToken)
         .where(RefreshToken.family_id == family_id, RefreshToken.revoked_at.is_(None))
         .values(revoked_at=now)
     )
+    # The session's access tokens now fail: so do the WebSockets opened with them.
+    await events.session_ended(session, user_id=user_id, session_id=family_id)
 
 
 async def _load_refresh_token(
@@ -201,14 +205,14 @@ async def refresh(session: AsyncSession, *, config: TokenConfig, refresh_token: 
     if row.revoked_at is not None:
         raise InvalidTokenError()
     if row.used_at is not None:
-        await _revoke_family(session, row.family_id, now)
+        await _revoke_family(session, row.family_id, now, user_id=row.user_id)
         reused = InvalidTokenError(
             "Refresh token reuse detected: the session is revoked", persist=True
         )
         raise audit.refuse(reused, await _reuse(session, row))
     user = await session.get(User, row.user_id)
     if user is None or not user.is_active or user.auth_epoch != row.auth_epoch:
-        await _revoke_family(session, row.family_id, now)
+        await _revoke_family(session, row.family_id, now, user_id=row.user_id)
         raise InvalidTokenError(persist=True)
     row.used_at = now
     audit.record(session, Act.TOKEN_REFRESH, user, user, now=now)
@@ -228,7 +232,7 @@ async def _reuse(session: AsyncSession, row: RefreshToken) -> audit.Refusal:
 async def logout(session: AsyncSession, *, config: TokenConfig, refresh_token: str) -> None:
     """Revoke the session the refresh token belongs to; saying it twice is harmless."""
     row = await _load_refresh_token(session, config, refresh_token)
-    await _revoke_family(session, row.family_id, utcnow())
+    await _revoke_family(session, row.family_id, utcnow(), user_id=row.user_id)
     owner = await session.get(User, row.user_id)
     if owner is not None:
         audit.record(session, Act.SIGN_OUT, owner, owner)

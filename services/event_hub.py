@@ -82,6 +82,9 @@ class Outbox:
 class Connection(Protocol):
     """A transport's connection, told when its user's access changed."""
 
+    session_id: str | None  # the sign-in session of its access token
+    outbox: Outbox
+
     def access_changed(self) -> None: ...
 
 
@@ -289,9 +292,15 @@ class EventHub:
         if len(self._recent) > RECENT_IDS:
             self._recent.popitem(last=False)
         if row.topic is Topic.ACCESS:
+            connections = list(self._connections.get(row.object_id, ()))
+            ended_session = row.payload.get("sid") if row.kind == "SESSION_ENDED" else None
+            if ended_session is not None:  # only that session's connections
+                connections = [c for c in connections if c.session_id == ended_session]
+            outboxes = {id(c.outbox) for c in connections}
             for subscriber in list(self._by_user.get(row.object_id, ())):
-                subscriber.end(AccessChangedError())
-            for connection in list(self._connections.get(row.object_id, ())):
+                if ended_session is None or id(subscriber.outbox) in outboxes:
+                    subscriber.end(AccessChangedError())
+            for connection in connections:
                 connection.access_changed()
             return
         for path in (*ancestor_paths(row.company_path), row.company_path):

@@ -242,6 +242,18 @@ async def access_changed(session: AsyncSession, user: User) -> None:
     )
 
 
+async def session_ended(session: AsyncSession, *, user_id: int, session_id: str) -> None:
+    """A sign-in session was revoked (logout, a reused refresh token): the WebSockets opened
+    with its access tokens end, the user's others go on."""
+    company_id = await session.scalar(select(User.company_id).where(User.id == user_id))
+    if company_id is None:
+        return
+    change = _Change(
+        Topic.ACCESS, "SESSION_ENDED", company_id, "User", user_id, {"sid": session_id}
+    )
+    await _record(session, [change])
+
+
 # --- after commit (SQLite: the same process's readers are woken) ---------------------------
 
 _wakers: list[Callable[[], None]] = []

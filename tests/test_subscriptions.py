@@ -320,6 +320,40 @@ async def test_a_password_change_ends_the_subscriptions_of_every_connection(
         await _ended_by_access_change(second, two)
 
 
+async def test_a_logout_ends_only_the_connections_of_that_session(world: World) -> None:
+    user = world.customer_admin
+    response = await world.http.post(
+        "/graphql",
+        json={
+            "query": "mutation L($i: LoginInput!) { login(input: $i) {"
+            " ... on AuthPayload { accessToken refreshToken } } }",
+            "variables": {"i": {"email": user.email, "password": PASSWORD}},
+        },
+    )
+    pair = response.json()["data"]["login"]
+    async with (
+        ws_client(world.url, pair["accessToken"]) as signed_in,
+        ws_client(world.url, world.token(user)) as elsewhere,
+    ):
+        ending = await signed_in.subscribe(DEVICES, {})
+        staying = await elsewhere.subscribe(DEVICES, {})
+        await asyncio.sleep(0.2)
+        response = await world.http.post(
+            "/graphql",
+            json={
+                "query": "mutation O($i: LogoutInput!) { logout(input: $i) { __typename } }",
+                "variables": {"i": {"refreshToken": pair["refreshToken"]}},
+            },
+        )
+        assert response.json()["data"]["logout"]["__typename"] == "OkPayload"
+        await _ended_by_access_change(signed_in, ending)
+        await elsewhere.nothing_within(0.5)  # the user's other session goes on
+        await world.grant(world.customer, 5)  # a device needs credits
+        await world.register(world.customer, user)
+        payload = await elsewhere.next_payload(staying)
+        assert payload["data"]["deviceEvents"]["kind"] == "REGISTERED"
+
+
 async def test_nothing_sent_over_the_socket_changes_data(world: World) -> None:
     """A mutation sent as a subscription is refused; the balance stays as it was."""
     async with ws_client(world.url, world.token(world.desk)) as client:

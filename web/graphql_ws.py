@@ -135,6 +135,7 @@ class Connection:
         self.websocket = websocket
         self.actor: Actor | None = None
         self.expires_at: datetime | None = None
+        self.session_id: str | None = None
         self.subscriptions: dict[str, asyncio.Task[None]] = {}
         self.outbox = Outbox(self.settings.ws_queue_size, self._overflowed)
         self.request_id = uuid.uuid4().hex
@@ -267,6 +268,7 @@ class Connection:
         self._counted = True
         self.actor = actor
         self.expires_at = claims.expires_at
+        self.session_id = claims.session_id
         delay = (claims.expires_at - utcnow()).total_seconds()
         self._timers.append(
             asyncio.get_running_loop().call_later(max(delay, 0), self._token_expired)
