@@ -28,9 +28,32 @@ class Error:
     message: str
 
 
-@strawberry.type(description="The input is not acceptable; `field` names the culprit.")
+@strawberry.type(
+    description=(
+        "The input breaks a rule: `code` says which, `field` names the culprit, and the"
+        " numbers the rule is about are given where it has them."
+    )
+)
 class ValidationError(Error):
-    pass
+    minimum: int | None = strawberry.field(
+        default=None, description="The smallest acceptable value, where the rule has one."
+    )
+    maximum: int | None = strawberry.field(
+        default=None, description="The largest acceptable value, where the rule has one."
+    )
+    in_use: int | None = strawberry.field(
+        default=None,
+        description=(
+            "Datapoints used by the account's devices (`DATAPOINTS_IN_USE`, `QUOTA_EXCEEDED`)."
+        ),
+    )
+    available: int | None = strawberry.field(
+        default=None,
+        description=(
+            "How much is left to use or give: datapoints left on the account"
+            " (`QUOTA_EXCEEDED`), datapoints a transfer can take from its source."
+        ),
+    )
 
 
 @strawberry.type(description="No such object, or none the caller may see.")
@@ -77,13 +100,27 @@ _TYPED: dict[type[domain.DomainError], type[Error]] = {
 def to_graphql_error(exc: domain.DomainError) -> Error:
     for exc_type, gql_type in _TYPED.items():
         if isinstance(exc, exc_type):
+            if gql_type is ValidationError:
+                return _validation(exc)
             extra: dict[str, Any] = {}
             if isinstance(exc, domain.ArchiveBlockedError):
                 extra["blockers"] = exc.blockers
             if isinstance(exc, domain.LoginThrottledError):
                 extra["retry_after_seconds"] = exc.retry_after
             return gql_type(code=exc.code, field=exc.field, message=exc.message, **extra)
-    return ValidationError(code=exc.code, field=exc.field, message=exc.message)
+    return _validation(exc)
+
+
+def _validation(exc: domain.DomainError) -> ValidationError:
+    return ValidationError(
+        code=exc.code,
+        field=exc.field,
+        message=exc.message,
+        minimum=exc.minimum,
+        maximum=exc.maximum,
+        in_use=exc.in_use,
+        available=exc.available,
+    )
 
 
 S = TypeVar("S")

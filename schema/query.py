@@ -11,8 +11,9 @@ from resolvers import audit as audit_resolvers
 from resolvers import company as company_resolvers
 from resolvers import credit as credit_resolvers
 from resolvers import device as device_resolvers
+from resolvers.paging import Paging
 from schema.context import Info
-from schema.cost import CONNECTION, ListSize
+from schema.cost import CONNECTION, TREE_CONNECTION, ListSize
 from schema.enums import (
     AccountStatus,
     ApplicationStatus,
@@ -24,7 +25,17 @@ from schema.enums import (
 )
 from schema.types.account import Account, Application, License
 from schema.types.audit import AuditEvent
-from schema.types.common import Connection, Node, connection
+from schema.types.common import (
+    After,
+    Before,
+    Connection,
+    First,
+    Last,
+    Node,
+    TreeFirst,
+    TreeLast,
+    connection,
+)
 from schema.types.company import Company
 from schema.types.credit import LedgerEntry
 from schema.types.device import Device
@@ -47,7 +58,7 @@ class Query:
         return await company_resolvers.company(info, id)  # type: ignore[return-value]
 
     @strawberry.field(
-        directives=[CONNECTION],
+        directives=[TREE_CONNECTION],
         description=(
             "The visible tree under `rootId` (default: the caller's company), root included, "
             "depth-first: each company comes right after its parent, so a client renders it "
@@ -59,16 +70,17 @@ class Query:
         info: Info,
         root_id: strawberry.ID | None = None,
         max_depth: int | None = None,
-        first: int = 1000,
-        after: str | None = None,
+        first: TreeFirst = None,
+        after: After = None,
+        last: TreeLast = None,
+        before: Before = None,
         include_archived: bool = False,
     ) -> Connection[Company]:
         page = await company_resolvers.company_tree(
             info,
             root_id=root_id,
             max_depth=max_depth,
-            first=first,
-            after=after,
+            paging=Paging(first, after, last, before),
             include_archived=include_archived,
         )
         return connection(page)
@@ -81,12 +93,17 @@ class Query:
         self,
         info: Info,
         search: str = "",
-        first: int = 50,
-        after: str | None = None,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
         include_archived: bool = False,
     ) -> Connection[Company]:
         page = await company_resolvers.search(
-            info, term=search, first=first, after=after, include_archived=include_archived
+            info,
+            term=search,
+            paging=Paging(first, after, last, before),
+            include_archived=include_archived,
         )
         return connection(page)
 
@@ -108,8 +125,10 @@ class Query:
         include_descendants: bool = False,
         role: Role | None = None,  # type: ignore[valid-type]
         active: bool | None = None,
-        first: int = 50,
-        after: str | None = None,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
     ) -> Connection[User]:
         page = await user.users(
             info,
@@ -117,8 +136,7 @@ class Query:
             include_descendants=include_descendants,
             role=role,
             active=active,
-            first=first,
-            after=after,
+            paging=Paging(first, after, last, before),
         )
         return connection(page)
 
@@ -131,11 +149,13 @@ class Query:
         info: Info,
         company_id: strawberry.ID,
         status: InvitationStatus | None = InvitationStatus.PENDING,  # type: ignore[valid-type]
-        first: int = 50,
-        after: str | None = None,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
     ) -> Connection[Invitation]:
         page = await invitation.invitations(
-            info, company_id=company_id, status=status, first=first, after=after
+            info, company_id=company_id, status=status, paging=Paging(first, after, last, before)
         )
         return connection(page)
 
@@ -152,11 +172,13 @@ class Query:
         info: Info,
         status: AccountStatus | None = None,  # type: ignore[valid-type]
         company_id: strawberry.ID | None = None,
-        first: int = 50,
-        after: str | None = None,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
     ) -> Connection[Account]:
         page = await account.accounts(
-            info, status=status, company_id=company_id, first=first, after=after
+            info, status=status, company_id=company_id, paging=Paging(first, after, last, before)
         )
         return connection(page)
 
@@ -180,11 +202,17 @@ class Query:
         info: Info,
         status: ApplicationStatus | None = None,  # type: ignore[valid-type]
         account_id: strawberry.ID | None = None,
-        first: int = 50,
-        after: str | None = None,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
     ) -> Connection[Application]:
         page = await account.application_list(
-            info, status=status, account_id=account_id, desk=False, first=first, after=after
+            info,
+            status=status,
+            account_id=account_id,
+            desk=False,
+            paging=Paging(first, after, last, before),
         )
         return connection(page)
 
@@ -196,11 +224,17 @@ class Query:
         self,
         info: Info,
         status: ApplicationStatus | None = ApplicationStatus.PENDING,  # type: ignore[valid-type]
-        first: int = 50,
-        after: str | None = None,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
     ) -> Connection[Application]:
         page = await account.application_list(
-            info, status=status, account_id=None, desk=True, first=first, after=after
+            info,
+            status=status,
+            account_id=None,
+            desk=True,
+            paging=Paging(first, after, last, before),
         )
         return connection(page)
 
@@ -222,8 +256,10 @@ class Query:
         include_descendants: bool = True,
         status: DeviceStatus | None = None,  # type: ignore[valid-type]
         account_id: strawberry.ID | None = None,
-        first: int = 50,
-        after: str | None = None,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
     ) -> Connection[Device]:
         page = await device_resolvers.devices(
             info,
@@ -231,8 +267,7 @@ class Query:
             include_descendants=include_descendants,
             status=status,
             account_id=account_id,
-            first=first,
-            after=after,
+            paging=Paging(first, after, last, before),
         )
         return connection(page)
 
@@ -246,8 +281,10 @@ class Query:
         kinds: list[EntryKind] | None = None,  # type: ignore[valid-type]
         since: datetime | None = None,
         until: datetime | None = None,
-        first: int = 50,
-        after: str | None = None,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
     ) -> Connection[LedgerEntry]:
         page = await credit_resolvers.entries(
             info,
@@ -255,8 +292,7 @@ class Query:
             kinds=kinds,
             since=since,
             until=until,
-            first=first,
-            after=after,
+            paging=Paging(first, after, last, before),
         )
         return connection(page)
 
@@ -265,7 +301,8 @@ class Query:
             "The audit trail of a company and (by default) its descendants, newest first "
             "(ADMINISTRATOR and above). Page forward with `first`/`after` or back with "
             "`last`/`before`; `since` inclusive, `until` exclusive."
-        )
+        ),
+        directives=[CONNECTION],
     )
     async def audit_events(
         self,
@@ -277,10 +314,10 @@ class Query:
         target_id: strawberry.ID | None = None,
         since: datetime | None = None,
         until: datetime | None = None,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
     ) -> Connection[AuditEvent]:
         page = await audit_resolvers.events(
             info,
@@ -291,6 +328,6 @@ class Query:
             target=target_id,
             since=since,
             until=until,
-            page=audit_resolvers.window(info, first, after, last, before),
+            paging=Paging(first, after, last, before),
         )
         return connection(page)

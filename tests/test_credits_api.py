@@ -252,8 +252,8 @@ async def test_grant_is_for_the_platforms_administrators(
 @pytest.mark.parametrize(
     ("overrides", "expected"),
     [
-        pytest.param({"amount": 0}, error("INVALID_VALUE", "amount"), id="zero"),
-        pytest.param({"amount": -5}, error("INVALID_VALUE", "amount"), id="negative"),
+        pytest.param({"amount": 0}, error("BELOW_MINIMUM", "amount"), id="zero"),
+        pytest.param({"amount": -5}, error("BELOW_MINIMUM", "amount"), id="negative"),
         pytest.param(
             {"amount": 1_000_001},
             error("OUT_OF_RANGE", "amount"),
@@ -489,8 +489,8 @@ async def test_moving_more_than_the_balance(
 @pytest.mark.parametrize(
     ("overrides", "expected"),
     [
-        pytest.param({"amount": 0}, error("INVALID_VALUE", "amount"), id="zero"),
-        pytest.param({"amount": -2}, error("INVALID_VALUE", "amount"), id="negative"),
+        pytest.param({"amount": 0}, error("BELOW_MINIMUM", "amount"), id="zero"),
+        pytest.param({"amount": -2}, error("BELOW_MINIMUM", "amount"), id="negative"),
         pytest.param(
             {"amount": 1_000_001},
             error("OUT_OF_RANGE", "amount"),

@@ -274,18 +274,18 @@ async def test_register_accepts_the_edges_of_valid_input(
 @pytest.mark.parametrize(
     ("overrides", "expected"),
     [
-        pytest.param({"serialNumber": ""}, error("INVALID_VALUE", "serialNumber"), id="empty"),
-        pytest.param({"serialNumber": "   "}, error("INVALID_VALUE", "serialNumber"), id="blank"),
+        pytest.param({"serialNumber": ""}, error("INVALID_FORMAT", "serialNumber"), id="empty"),
+        pytest.param({"serialNumber": "   "}, error("INVALID_FORMAT", "serialNumber"), id="blank"),
         pytest.param(
-            {"serialNumber": "SN 0001"}, error("INVALID_VALUE", "serialNumber"), id="inner-space"
+            {"serialNumber": "SN 0001"}, error("INVALID_FORMAT", "serialNumber"), id="inner-space"
         ),
         pytest.param(
-            {"serialNumber": "S" * 101}, error("INVALID_VALUE", "serialNumber"), id="101-chars"
+            {"serialNumber": "S" * 101}, error("INVALID_FORMAT", "serialNumber"), id="101-chars"
         ),
         pytest.param(
-            {"serialNumber": "-SN1"}, error("INVALID_VALUE", "serialNumber"), id="leading-dash"
+            {"serialNumber": "-SN1"}, error("INVALID_FORMAT", "serialNumber"), id="leading-dash"
         ),
-        pytest.param({"datapoints": -1}, error("INVALID_VALUE", "datapoints"), id="negative-dp"),
+        pytest.param({"datapoints": -1}, error("BELOW_MINIMUM", "datapoints"), id="negative-dp"),
         pytest.param(
             {"datapoints": 100_001},
             error("OUT_OF_RANGE", "datapoints"),
@@ -450,7 +450,7 @@ async def test_register_with_a_meter_license_account(world: World, sessionmaker:
     result = await world.result(
         "deviceRegister", register_input(world.customer, accountId=account_id), world.admin
     )
-    assert without_message(result) == error("INVALID_VALUE", "accountId")
+    assert without_message(result) == error("NOT_BILLED_BY_DATAPOINTS", "accountId")
     assert await snapshot(sessionmaker) == before
 
 

@@ -14,7 +14,9 @@ from models import account as models
 from models.base import utcnow
 from policies.scope import relation_of
 from resolvers import audit as audit_resolvers
+from resolvers.paging import Paging
 from schema.context import Info
+from schema.cost import CONNECTION, Cost
 from schema.enums import (
     AccountStatus,
     ApplicationKind,
@@ -25,7 +27,7 @@ from schema.enums import (
     Sector,
 )
 from schema.errors import NotFoundError, ValidationError
-from schema.types.common import Connection, Node, company_of, connection
+from schema.types.common import After, Before, Connection, First, Last, Node, company_of, connection
 from schema.types.company import Company
 from services import account as service
 from services.application import may_read_applications
@@ -124,19 +126,20 @@ class Account(Node):
         description=(
             "What was done to the account (requests, decisions applied, reminders), "
             "newest first (ADMINISTRATOR and above)."
-        )
+        ),
+        directives=[CONNECTION, Cost(weight=1000)],
     )
     async def history(
         self,
         info: Info,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
     ) -> Connection[Annotated[AuditEvent, strawberry.lazy("schema.types.audit")]]:
         row = _account(self)
-        page = audit_resolvers.window(info, first, after, last, before)
         target = ("Account", row.id)
+        page = Paging(first, after, last, before)
         return connection(await audit_resolvers.history(info, target, row.company_id, page))
 
 

@@ -16,16 +16,15 @@ from models.company import CompanyRead, CompanyRow
 from resolvers import audit as audit_resolvers
 from resolvers import company as resolve
 from resolvers import credit as credit_resolvers
+from resolvers.paging import Paging
 from schema.context import Info
 from schema.cost import CONNECTION, Cost
 from schema.enums import AuditAction
 from schema.errors import ArchiveBlockedError, NotFoundError, ValidationError
-from schema.types.common import Connection, Node, connection
+from schema.types.common import After, Before, Connection, First, Last, Node, connection
 
 if TYPE_CHECKING:
     from schema.types.audit import AuditEvent
-
-DEFAULT_PAGE = 50
 
 
 @strawberry.type(description="How many of each hang below a company.")
@@ -87,12 +86,17 @@ class Company(Node):
     async def children(
         self,
         info: Info,
-        first: int = DEFAULT_PAGE,
-        after: str | None = None,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
         include_archived: bool = False,
     ) -> Connection[Company]:
         page = await resolve.children(
-            info, _row(self), first=first, after=after, include_archived=include_archived
+            info,
+            _row(self),
+            paging=Paging(first, after, last, before),
+            include_archived=include_archived,
         )
         return connection(page)
 
@@ -106,16 +110,17 @@ class Company(Node):
         self,
         info: Info,
         max_depth: int | None = None,
-        first: int = DEFAULT_PAGE,
-        after: str | None = None,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
         include_archived: bool = False,
     ) -> Connection[Company]:
         page = await resolve.descendants(
             info,
             _row(self),
             max_depth=max_depth,
-            first=first,
-            after=after,
+            paging=Paging(first, after, last, before),
             include_archived=include_archived,
         )
         return connection(page)
@@ -140,26 +145,28 @@ class Company(Node):
         return resolve.counts(info, company)
 
     @strawberry.field(
-        description="Its own audit trail: what was done to the company itself (ADMINISTRATOR)."
+        description="Its own audit trail: what was done to the company itself (ADMINISTRATOR).",
+        directives=[CONNECTION, Cost(weight=1000)],
     )
     async def history(
         self,
         info: Info,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
     ) -> Connection[Annotated[AuditEvent, strawberry.lazy("schema.types.audit")]]:
         row = _row(self)
-        page = audit_resolvers.window(info, first, after, last, before)
         target = ("Company", row.id)
+        page = Paging(first, after, last, before)
         return connection(await audit_resolvers.history(info, target, row.id, page))
 
     @strawberry.field(
         description=(
             "The audit trail of this company and (by default) its descendants, newest first "
             "(ADMINISTRATOR and above); as `Query.auditEvents`."
-        )
+        ),
+        directives=[CONNECTION, Cost(weight=1000)],
     )
     async def audit_events(
         self,
@@ -169,10 +176,10 @@ class Company(Node):
         actions: list[AuditAction] | None = None,  # type: ignore[valid-type]
         since: datetime | None = None,
         until: datetime | None = None,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
     ) -> Connection[Annotated[AuditEvent, strawberry.lazy("schema.types.audit")]]:
         page = await audit_resolvers.events(
             info,
@@ -182,7 +189,8 @@ class Company(Node):
             actions=actions,
             since=since,
             until=until,
-            page=audit_resolvers.window(info, first, after, last, before),
+            paging=Paging(first, after, last, before),
+            owner=_row(self).id,
         )
         return connection(page)
 

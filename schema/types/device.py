@@ -17,11 +17,13 @@ from models.device import DeviceRead, DeviceRow
 from policies.enforcer import Action
 from policies.scope import relation_of
 from resolvers import audit as audit_resolvers
+from resolvers.paging import Paging
 from schema.context import Info
+from schema.cost import CONNECTION, Cost
 from schema.enums import DeviceStatus
 from schema.errors import ConflictError, NotFoundError, ValidationError
 from schema.types.account import Account
-from schema.types.common import Connection, Node, company_of, connection
+from schema.types.common import After, Before, Connection, First, Last, Node, company_of, connection
 from schema.types.company import Company
 from services.access import can
 
@@ -71,19 +73,20 @@ class Device(Node):
         return _account(info, device)
 
     @strawberry.field(
-        description=("What was done to the device, newest first (ADMINISTRATOR and above).")
+        description=("What was done to the device, newest first (ADMINISTRATOR and above)."),
+        directives=[CONNECTION, Cost(weight=1000)],
     )
     async def history(
         self,
         info: Info,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
     ) -> Connection[Annotated[AuditEvent, strawberry.lazy("schema.types.audit")]]:
         row = _device(self)
-        page = audit_resolvers.window(info, first, after, last, before)
         target = ("Device", row.id)
+        page = Paging(first, after, last, before)
         return connection(await audit_resolvers.history(info, target, row.company_id, page))
 
 

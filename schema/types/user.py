@@ -12,10 +12,12 @@ import strawberry
 from models import user as models
 from models.company import Company as CompanyModel
 from resolvers import audit as audit_resolvers
+from resolvers.paging import Paging
 from schema.context import Info
+from schema.cost import CONNECTION, Cost
 from schema.enums import Role
 from schema.errors import NotFoundError, ValidationError
-from schema.types.common import Connection, Node, connection
+from schema.types.common import After, Before, Connection, First, Last, Node, connection
 from schema.types.company import Company
 
 if TYPE_CHECKING:
@@ -47,19 +49,20 @@ class User(Node):
     @strawberry.field(
         description=(
             "What was done to the user, and their sign-ins, newest first (ADMINISTRATOR and above)."
-        )
+        ),
+        directives=[CONNECTION, Cost(weight=1000)],
     )
     async def history(
         self,
         info: Info,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
     ) -> Connection[Annotated[AuditEvent, strawberry.lazy("schema.types.audit")]]:
         row = _model(self)
-        page = audit_resolvers.window(info, first, after, last, before)
         target = ("User", row.id)
+        page = Paging(first, after, last, before)
         return connection(await audit_resolvers.history(info, target, row.company_id, page))
 
 
