@@ -51,7 +51,8 @@ class ValidationError(Error):
         default=None,
         description=(
             "How much is left to use or give: datapoints left on the account"
-            " (`QUOTA_EXCEEDED`), datapoints a transfer can take from its source."
+            " (`QUOTA_EXCEEDED`), datapoints a transfer can take from its source or add to its"
+            " target, credits on the balance that pays (`INSUFFICIENT_CREDITS`)."
         ),
     )
 

@@ -154,7 +154,10 @@ def clean_comment(value: str | None) -> str | None:
         return None
     if len(value) > MAX_COMMENT:
         raise ValidationError(
-            f"Must be at most {MAX_COMMENT} characters", field="comment", code=ErrorCode.TOO_LONG
+            f"Must be at most {MAX_COMMENT} characters",
+            field="comment",
+            code=ErrorCode.TOO_LONG,
+            maximum=MAX_COMMENT,
         )
     return value.strip()
 

@@ -193,6 +193,8 @@ async def _check_transfer(
             f"The target would exceed {MAX_AMOUNT}",
             field="datapoints",
             code=ErrorCode.OUT_OF_RANGE,
+            maximum=MAX_AMOUNT,
+            available=MAX_AMOUNT - target.datapoints,
         )
 
 
@@ -507,7 +509,10 @@ async def reject(
         raise ValidationError("Say why", field="reason", code=ErrorCode.REQUIRED)
     if len(cleaned) > MAX_REASON:
         raise ValidationError(
-            f"Must be at most {MAX_REASON} characters", field="reason", code=ErrorCode.TOO_LONG
+            f"Must be at most {MAX_REASON} characters",
+            field="reason",
+            code=ErrorCode.TOO_LONG,
+            maximum=MAX_REASON,
         )
     accounts = await _close(session, application, ApplicationStatus.REJECTED, actor)
     before = {held.id: snapshot(held) for held in accounts}

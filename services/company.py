@@ -318,7 +318,7 @@ async def search_companies(
     term = term.strip()
     if len(term) > 200:
         raise ValidationError(
-            "Must be at most 200 characters", field="search", code=ErrorCode.TOO_LONG
+            "Must be at most 200 characters", field="search", code=ErrorCode.TOO_LONG, maximum=200
         )
     pattern = f"%{_escape_like(term.lower())}%"
     query = _rows().where(

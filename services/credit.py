@@ -45,6 +45,7 @@ class InsufficientCreditsError(ValidationError):
             f"Not enough credits: {available} available",
             field=field,
             code=ErrorCode.INSUFFICIENT_CREDITS,
+            available=available,
         )
 
 
@@ -67,7 +68,10 @@ def _clean_reason(reason: str) -> str:
     reason = reason.strip()
     if len(reason) > MAX_REASON:
         raise ValidationError(
-            f"Must be at most {MAX_REASON} characters", field="reason", code=ErrorCode.TOO_LONG
+            f"Must be at most {MAX_REASON} characters",
+            field="reason",
+            code=ErrorCode.TOO_LONG,
+            maximum=MAX_REASON,
         )
     return reason
 
@@ -84,7 +88,10 @@ def _clean_reference(reference: str | None) -> str | None:
         return None
     if len(reference.strip()) > 100:
         raise ValidationError(
-            "Must be at most 100 characters", field="reference", code=ErrorCode.TOO_LONG
+            "Must be at most 100 characters",
+            field="reference",
+            code=ErrorCode.TOO_LONG,
+            maximum=100,
         )
     return reference.strip()
 

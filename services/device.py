@@ -81,11 +81,16 @@ async def _check_account(
     """The account (locked) may take the device: same company, running, quota not short."""
     if account.company_id != company.id:
         raise NotFoundError("Account", field="accountId")
-    if account.state is not AccountState.ACTIVE or (
-        account.expires_at is not None and account.expires_at <= now
-    ):
+    if account.state is not AccountState.ACTIVE:
+        # Not approved (pending, rejected, cancelled): the same code as changing it.
         raise ValidationError(
-            "The account is not active: no new device can be bound to it",
+            "The account is not approved: no device can be bound to it",
+            field="accountId",
+            code=ErrorCode.ACCOUNT_CLOSED,
+        )
+    if account.expires_at is not None and account.expires_at <= now:
+        raise ValidationError(
+            "The account has expired: no new device can be bound to it",
             field="accountId",
             code=ErrorCode.ACCOUNT_EXPIRED,
         )

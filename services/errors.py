@@ -50,8 +50,8 @@ class ErrorCode(enum.StrEnum):
     DEVICE_UNREGISTERED = "DEVICE_UNREGISTERED"
     INVALID_DATE_RANGE = "INVALID_DATE_RANGE"  # `since` after `until`
     # One code per validation rule of SPEC sections 2-5 (INVALID_VALUE stays the code of
-    # shape errors that are no rule of the domain: control characters, a password over
-    # the length a hash accepts at sign-in).
+    # shape errors that are no rule of the domain: control characters, an idempotency key
+    # of the wrong length, a password over the length a hash accepts at sign-in).
     BELOW_MINIMUM = "BELOW_MINIMUM"  # a number under its minimum (`minimum`)
     INVALID_FORMAT = "INVALID_FORMAT"  # a serial number or license code of the wrong shape
     INVALID_EMAIL_DOMAIN = "INVALID_EMAIL_DOMAIN"

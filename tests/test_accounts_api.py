@@ -37,15 +37,17 @@ from models.company import Company
 from models.device import Device, DeviceStatus
 from models.mail import OutboxMessage
 from models.user import Role, User
-from services.account import MAX_AMOUNT
+from services.account import MAX_AMOUNT, MAX_PERIOD_MONTHS
 from tests.factories import Factory
 from tests.graphql import (
+    NUMBERS,
     GraphQLClient,
     Response,
     cid,
     error,
     gid,
     mutation,
+    numbers,
     pk,
     union,
     without_message,
@@ -53,14 +55,17 @@ from tests.graphql import (
 from tests.helpers import Maker, account_request, get_row, license_ids, snapshot_of
 from tests.worlds import ApiWorld, standard_tree
 
-APPLICATION_FIELDS = union("""ApplicationPayload {
+APPLICATION_FIELDS = union(
+    """ApplicationPayload {
     application {
       id kind status reason change
       account { id status datapoints meters emailDomain license { code }
                 pendingApplication { id } }
       targetAccount { id datapoints pendingApplication { id } }
     }
-  }""")
+  }""",
+    NUMBERS,
+)
 
 MUTATIONS = [
     "accountRequest",
@@ -1812,3 +1817,76 @@ async def test_a_cancellation_or_a_refused_approval_mails_nobody(
     refused = await world.decide("approve", freeing["id"])
     assert refused["__typename"] == "ValidationError"
     assert await decision_mails(sessionmaker) == []
+
+
+# --- the numbers of a rule, for a client's own message ---------------------------------
+
+
+@pytest.mark.parametrize(
+    ("data", "code", "expected"),
+    [
+        pytest.param({"datapoints": 19}, "DATAPOINTS_BELOW_MINIMUM", {"minimum": 20}, id="dp"),
+        pytest.param(
+            {"periodMonths": 0},
+            "OUT_OF_RANGE",
+            {"minimum": 1, "maximum": MAX_PERIOD_MONTHS},
+            id="period",
+        ),
+        pytest.param(
+            {"licenseId": "STARTER_MTR", "datapoints": 0, "meters": 0},
+            "METERS_BELOW_MINIMUM",
+            {"minimum": 1},
+            id="meters",
+        ),
+        pytest.param({"comment": "c" * 2001}, "TOO_LONG", {"maximum": 2000}, id="comment"),
+        pytest.param({"rtcLines": 1}, "RTC_ONLY_IN_SPAIN", {}, id="rtc-no-numbers"),
+    ],
+)
+async def test_an_account_request_error_gives_the_rules_numbers(
+    world: World, data: dict[str, Any], code: str, expected: dict[str, int]
+) -> None:
+    result = await world.result(
+        "accountRequest", new_account(world, world.berlin, **data), world.boss
+    )
+    assert result["code"] == code, result
+    assert numbers(result) == expected
+
+
+async def test_an_extension_error_gives_the_datapoints_in_use(
+    world: World, scene: Scene, sessionmaker: Maker
+) -> None:
+    # given an account of 100 datapoints with 60 in use
+    await bind_devices(sessionmaker, scene.account, 30, 30)
+    # when 50 are to be freed, then it cannot go below 60, and says so in numbers
+    result = await world.result(
+        "accountExtensionRequest", {"accountId": scene.account, "datapoints": -50}, world.boss
+    )
+    assert result["code"] == "DATAPOINTS_IN_USE"
+    assert numbers(result) == {"minimum": 60, "inUse": 60}
+
+
+@pytest.mark.parametrize(
+    ("used", "moved", "code", "expected"),
+    [
+        pytest.param(
+            30, 90, "DATAPOINTS_IN_USE", {"minimum": 30, "inUse": 30, "available": 70}, id="used"
+        ),
+        pytest.param(
+            0, 90, "DATAPOINTS_BELOW_MINIMUM", {"minimum": 20, "inUse": 0, "available": 80}, id="20"
+        ),
+    ],
+)
+async def test_a_transfer_error_gives_what_the_source_can_give(
+    world: World, sessionmaker: Maker, used: int, moved: int, code: str, expected: dict[str, int]
+) -> None:
+    source = await world.account(datapoints=100)
+    target = await world.account(world.site, datapoints=50, name="Site")
+    if used:
+        await bind_devices(sessionmaker, source, used)
+    result = await world.result(
+        "datapointTransferRequest",
+        {"accountId": source, "targetAccountId": target, "datapoints": moved},
+        world.boss,
+    )
+    assert result["code"] == code, result
+    assert numbers(result) == expected

@@ -37,11 +37,13 @@ from models.device import Device, DeviceStatus
 from models.user import Role, User
 from tests.factories import Factory
 from tests.graphql import (
+    NUMBERS,
     GraphQLClient,
     cid,
     error,
     gid,
     mutation,
+    numbers,
     pk,
     union,
     without_message,
@@ -61,7 +63,7 @@ DEVICE_FIELDS = """
   id serialNumber name model datapoints status registeredAt paidUntil unregisteredAt
   forfeitedDays company { id } account { id }
 """
-DEVICE_RESULT = union(f"DevicePayload {{ device {{ {DEVICE_FIELDS} }} }}")
+DEVICE_RESULT = union(f"DevicePayload {{ device {{ {DEVICE_FIELDS} }} }}", NUMBERS)
 GRANT_RESULT = union("CreditGrantPayload { entry { id kind amount balanceAfter } }")
 APPLICATION_RESULT = union("ApplicationPayload { application { id status account { id } } }")
 RESULTS = {
@@ -385,8 +387,9 @@ async def test_register_without_credits(
     before = await snapshot(sessionmaker)
     # when a device is registered
     result = await world.result("deviceRegister", register_input(world.customer), world.admin)
-    # then there are not enough credits, and nothing is written
+    # then there are not enough credits (none available), and nothing is written
     assert without_message(result) == error("INSUFFICIENT_CREDITS", "companyId")
+    assert numbers(result) == {"available": 0}
     assert await snapshot(sessionmaker) == before
     assert await balance_of(sessionmaker, world.customer) == 0
 
@@ -436,8 +439,9 @@ async def test_register_with_an_account_that_is_not_running(
     result = await world.result(
         "deviceRegister", register_input(world.customer, accountId=account_id), world.admin
     )
-    # then no new device can be bound to it, and nothing is written
-    assert without_message(result) == error("ACCOUNT_EXPIRED", "accountId")
+    # then no new device can be bound to it, each rule with its code, and nothing is written
+    code = "ACCOUNT_EXPIRED" if state == "expired" else "ACCOUNT_CLOSED"
+    assert without_message(result) == error(code, "accountId")
     assert await snapshot(sessionmaker) == before
 
 
@@ -471,6 +475,7 @@ async def test_an_account_quota_is_used_exactly_up_to_full(
     )
     # then the quota is short, on the datapoints, and nothing is written
     assert without_message(short) == error("QUOTA_EXCEEDED", "datapoints")
+    assert numbers(short) == {"available": 5, "inUse": 15, "maximum": 20}
     assert await snapshot(sessionmaker) == before
     # when a device of exactly the 5 left is bound, it is accepted
     await world.register(accountId=account_id, datapoints=5)

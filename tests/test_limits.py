@@ -219,15 +219,16 @@ async def test_a_backward_page_is_priced_by_last(client: GraphQLClient, token: s
     )
     headers = {"x-graphql-cost": "1"}
 
-    costs = []
-    for document, variables in [
+    asked: list[tuple[str, dict[str, Any]]] = [
         ("{ companyTree(last: 4) { edges { node { id } } } }", {}),
         (query, {"last": 9}),
         (query, {"first": None, "last": 9}),  # a null `first` is not a size
         (query, {}),  # neither: the default page, 1,000
         ("{ me { company { children(last: 6) { edges { node { id } } } } } }", {}),
         ("{ me { company { children { edges { node { id } } } } } }", {}),  # default, 50
-    ]:
+    ]
+    costs = []
+    for document, variables in asked:
         response, _ = await _post(client, document, variables, token=token, headers=headers)
         costs.append(response.json()["extensions"]["cost"]["estimated"])
 
