@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
 import strawberry
 
@@ -50,11 +51,22 @@ class Query:
         return await auth.me(info)  # type: ignore[return-value]
 
     @strawberry.field(description="Any object by global ID; null when missing or out of scope.")
-    async def node(self, info: Info, id: strawberry.ID) -> Node | None:
+    async def node(
+        self,
+        info: Info,
+        id: Annotated[
+            strawberry.ID,
+            strawberry.argument(description="A global ID of any type (as every `id` field gives)."),
+        ],
+    ) -> Node | None:
         return await node.node(info, id)  # type: ignore[return-value]
 
     @strawberry.field(description="A company of the caller's tree; null when out of scope.")
-    async def company(self, info: Info, id: strawberry.ID) -> Company | None:
+    async def company(
+        self,
+        info: Info,
+        id: Annotated[strawberry.ID, strawberry.argument(description="The company's global ID.")],
+    ) -> Company | None:
         return await company_resolvers.company(info, id)  # type: ignore[return-value]
 
     @strawberry.field(
@@ -68,13 +80,33 @@ class Query:
     async def company_tree(
         self,
         info: Info,
-        root_id: strawberry.ID | None = None,
-        max_depth: int | None = None,
+        root_id: Annotated[
+            strawberry.ID | None,
+            strawberry.argument(
+                description=(
+                    "The company to start from, which must be in your tree; default: your own "
+                    "company."
+                )
+            ),
+        ] = None,
+        max_depth: Annotated[
+            int | None,
+            strawberry.argument(
+                description="Levels below the root to include (0: the root alone); default: all."
+            ),
+        ] = None,
         first: TreeFirst = None,
         after: After = None,
         last: TreeLast = None,
         before: Before = None,
-        include_archived: bool = False,
+        include_archived: Annotated[
+            bool,
+            strawberry.argument(
+                description=(
+                    "Include archived companies (and what hangs below them); default: false."
+                )
+            ),
+        ] = False,
     ) -> Connection[Company]:
         page = await company_resolvers.company_tree(
             info,
@@ -92,12 +124,21 @@ class Query:
     async def companies(
         self,
         info: Info,
-        search: str = "",
+        search: Annotated[
+            str,
+            strawberry.argument(
+                description=(
+                    "Part of the name, any case; empty (the default): every company of your tree."
+                )
+            ),
+        ] = "",
         first: First = None,
         after: After = None,
         last: Last = None,
         before: Before = None,
-        include_archived: bool = False,
+        include_archived: Annotated[
+            bool, strawberry.argument(description="Include archived companies; default: false.")
+        ] = False,
     ) -> Connection[Company]:
         page = await company_resolvers.search(
             info,
@@ -108,7 +149,11 @@ class Query:
         return connection(page)
 
     @strawberry.field(description="A user of the caller's tree; null when out of scope.")
-    async def user(self, info: Info, id: strawberry.ID) -> User | None:
+    async def user(
+        self,
+        info: Info,
+        id: Annotated[strawberry.ID, strawberry.argument(description="The user's global ID.")],
+    ) -> User | None:
         return await user.user(info, id)  # type: ignore[return-value]
 
     @strawberry.field(
@@ -121,10 +166,27 @@ class Query:
     async def users(
         self,
         info: Info,
-        company_id: strawberry.ID | None = None,
-        include_descendants: bool = False,
-        role: Role | None = None,  # type: ignore[valid-type]
-        active: bool | None = None,
+        company_id: Annotated[
+            strawberry.ID | None,
+            strawberry.argument(
+                description="Only this company's users; default: your own company."
+            ),
+        ] = None,
+        include_descendants: Annotated[
+            bool,
+            strawberry.argument(
+                description="Also the users of the companies below it; default: false."
+            ),
+        ] = False,
+        role: Annotated[
+            Role | None, strawberry.argument(description="Only users with this role; default: any.")
+        ] = None,  # type: ignore[valid-type]
+        active: Annotated[
+            bool | None,
+            strawberry.argument(
+                description="Only active (true) or deactivated (false) users; default: both."
+            ),
+        ] = None,
         first: First = None,
         after: After = None,
         last: Last = None,
@@ -147,8 +209,15 @@ class Query:
     async def invitations(
         self,
         info: Info,
-        company_id: strawberry.ID,
-        status: InvitationStatus | None = InvitationStatus.PENDING,  # type: ignore[valid-type]
+        company_id: Annotated[
+            strawberry.ID, strawberry.argument(description="The company the invitations are to.")
+        ],
+        status: Annotated[
+            InvitationStatus | None,
+            strawberry.argument(
+                description="Only invitations in this state; default: PENDING; null: all."
+            ),
+        ] = InvitationStatus.PENDING,  # type: ignore[valid-type]
         first: First = None,
         after: After = None,
         last: Last = None,
@@ -160,7 +229,11 @@ class Query:
         return connection(page)
 
     @strawberry.field(description="An account of the caller's tree; null when out of scope.")
-    async def account(self, info: Info, id: strawberry.ID) -> Account | None:
+    async def account(
+        self,
+        info: Info,
+        id: Annotated[strawberry.ID, strawberry.argument(description="The account's global ID.")],
+    ) -> Account | None:
         return await account.account(info, id)  # type: ignore[return-value]
 
     @strawberry.field(
@@ -170,8 +243,18 @@ class Query:
     async def accounts(
         self,
         info: Info,
-        status: AccountStatus | None = None,  # type: ignore[valid-type]
-        company_id: strawberry.ID | None = None,
+        status: Annotated[
+            AccountStatus | None,
+            strawberry.argument(description="Only accounts in this state; default: any."),
+        ] = None,  # type: ignore[valid-type]
+        company_id: Annotated[
+            strawberry.ID | None,
+            strawberry.argument(
+                description=(
+                    "Only this company's accounts (not those below it); default: your whole tree."
+                )
+            ),
+        ] = None,
         first: First = None,
         after: After = None,
         last: Last = None,
@@ -186,8 +269,19 @@ class Query:
     async def licenses(self, info: Info) -> list[License]:
         return await account.licenses(info)  # type: ignore[return-value]
 
-    @strawberry.field
-    async def application(self, info: Info, id: strawberry.ID) -> Application | None:
+    @strawberry.field(
+        description=(
+            "An application of the caller's tree (SUPERADMIN; the desk: any); null when out of "
+            "scope."
+        )
+    )
+    async def application(
+        self,
+        info: Info,
+        id: Annotated[
+            strawberry.ID, strawberry.argument(description="The application's global ID.")
+        ],
+    ) -> Application | None:
         return await account.application(info, id)  # type: ignore[return-value]
 
     @strawberry.field(
@@ -200,8 +294,18 @@ class Query:
     async def applications(
         self,
         info: Info,
-        status: ApplicationStatus | None = None,  # type: ignore[valid-type]
-        account_id: strawberry.ID | None = None,
+        status: Annotated[
+            ApplicationStatus | None,
+            strawberry.argument(description="Only applications in this state; default: any."),
+        ] = None,  # type: ignore[valid-type]
+        account_id: Annotated[
+            strawberry.ID | None,
+            strawberry.argument(
+                description=(
+                    "Only this account's applications (its history); default: all of your tree."
+                )
+            ),
+        ] = None,
         first: First = None,
         after: After = None,
         last: Last = None,
@@ -223,7 +327,12 @@ class Query:
     async def application_queue(
         self,
         info: Info,
-        status: ApplicationStatus | None = ApplicationStatus.PENDING,  # type: ignore[valid-type]
+        status: Annotated[
+            ApplicationStatus | None,
+            strawberry.argument(
+                description="Only applications in this state; default: PENDING; null: all."
+            ),
+        ] = ApplicationStatus.PENDING,  # type: ignore[valid-type]
         first: First = None,
         after: After = None,
         last: Last = None,
@@ -239,7 +348,11 @@ class Query:
         return connection(page)
 
     @strawberry.field(description="A device of the caller's tree; null when out of scope.")
-    async def device(self, info: Info, id: strawberry.ID) -> Device | None:
+    async def device(
+        self,
+        info: Info,
+        id: Annotated[strawberry.ID, strawberry.argument(description="The device's global ID.")],
+    ) -> Device | None:
         return await device_resolvers.device(info, id)  # type: ignore[return-value]
 
     @strawberry.field(
@@ -252,10 +365,28 @@ class Query:
     async def devices(
         self,
         info: Info,
-        company_id: strawberry.ID | None = None,
-        include_descendants: bool = True,
-        status: DeviceStatus | None = None,  # type: ignore[valid-type]
-        account_id: strawberry.ID | None = None,
+        company_id: Annotated[
+            strawberry.ID | None,
+            strawberry.argument(
+                description="The company whose devices to list; default: your own company."
+            ),
+        ] = None,
+        include_descendants: Annotated[
+            bool,
+            strawberry.argument(
+                description="Also the devices of the companies below it; default: true."
+            ),
+        ] = True,
+        status: Annotated[
+            DeviceStatus | None,
+            strawberry.argument(
+                description="Only devices in this state; default: any (UNREGISTERED ones included)."
+            ),
+        ] = None,  # type: ignore[valid-type]
+        account_id: Annotated[
+            strawberry.ID | None,
+            strawberry.argument(description="Only devices bound to this account; default: any."),
+        ] = None,
         first: First = None,
         after: After = None,
         last: Last = None,
@@ -277,10 +408,33 @@ class Query:
     async def ledger_entries(
         self,
         info: Info,
-        company_id: strawberry.ID,
-        kinds: list[EntryKind] | None = None,  # type: ignore[valid-type]
-        since: datetime | None = None,
-        until: datetime | None = None,
+        company_id: Annotated[
+            strawberry.ID,
+            strawberry.argument(
+                description="The company whose ledger to read (ADMINISTRATOR of it or above)."
+            ),
+        ],
+        kinds: Annotated[
+            list[EntryKind] | None,
+            strawberry.argument(description="Only entries of these kinds; default: all."),
+        ] = None,  # type: ignore[valid-type]
+        since: Annotated[
+            datetime | None,
+            strawberry.argument(
+                description=(
+                    "Only entries created at or after this instant (inclusive); default: from the "
+                    "start."
+                )
+            ),
+        ] = None,
+        until: Annotated[
+            datetime | None,
+            strawberry.argument(
+                description=(
+                    "Only entries created before this instant (exclusive); default: up to now."
+                )
+            ),
+        ] = None,
         first: First = None,
         after: After = None,
         last: Last = None,
@@ -307,13 +461,50 @@ class Query:
     async def audit_events(
         self,
         info: Info,
-        company_id: strawberry.ID,
-        include_descendants: bool = True,
-        actor_id: strawberry.ID | None = None,
-        actions: list[AuditAction] | None = None,  # type: ignore[valid-type]
-        target_id: strawberry.ID | None = None,
-        since: datetime | None = None,
-        until: datetime | None = None,
+        company_id: Annotated[
+            strawberry.ID,
+            strawberry.argument(
+                description="The company whose trail to read (ADMINISTRATOR of it or above)."
+            ),
+        ],
+        include_descendants: Annotated[
+            bool,
+            strawberry.argument(
+                description="Also the entries of the companies below it; default: true."
+            ),
+        ] = True,
+        actor_id: Annotated[
+            strawberry.ID | None,
+            strawberry.argument(
+                description="Only what this user did (a user of your tree); default: anyone."
+            ),
+        ] = None,
+        actions: Annotated[
+            list[AuditAction] | None,
+            strawberry.argument(description="Only these actions; default: all."),
+        ] = None,  # type: ignore[valid-type]
+        target_id: Annotated[
+            strawberry.ID | None,
+            strawberry.argument(
+                description=(
+                    "Only entries about this object (any global ID of your tree); default: all."
+                )
+            ),
+        ] = None,
+        since: Annotated[
+            datetime | None,
+            strawberry.argument(
+                description=(
+                    "Only entries at or after this instant (inclusive); default: from the start."
+                )
+            ),
+        ] = None,
+        until: Annotated[
+            datetime | None,
+            strawberry.argument(
+                description="Only entries before this instant (exclusive); default: up to now."
+            ),
+        ] = None,
         first: First = None,
         after: After = None,
         last: Last = None,
