@@ -90,9 +90,11 @@ ArchiveBlocker = described_enum(
 
 @strawberry.interface(description="An expected failure the client can act on.")
 class Error:
-    code: ErrorCode  # type: ignore[valid-type]
+    code: ErrorCode = strawberry.field(description="What went wrong, stable: switch on it.")  # type: ignore[valid-type]
     field: str | None = strawberry.field(description="The input field concerned, if any.")
-    message: str
+    message: str = strawberry.field(
+        description="What went wrong, in English, for a person; do not parse it."
+    )
 
 
 @strawberry.type(
@@ -146,12 +148,16 @@ class ConflictError(Error):
 
 @strawberry.type(description="Too many failed sign-ins: wait `retryAfterSeconds`.")
 class LoginThrottledError(Error):
-    retry_after_seconds: int
+    retry_after_seconds: int = strawberry.field(
+        description="Seconds to wait before the next attempt."
+    )
 
 
 @strawberry.type(description="The company is not empty; `blockers` says what is left.")
 class ArchiveBlockedError(Error):
-    blockers: list[ArchiveBlocker]  # type: ignore[valid-type]
+    blockers: list[ArchiveBlocker] = strawberry.field(  # type: ignore[valid-type]
+        description="What is left in the company, each to be dealt with first."
+    )
 
 
 _TYPED: dict[type[domain.DomainError], type[Error]] = {

@@ -136,7 +136,12 @@ def _grant(row: Any) -> CreditGrantPayload:
     return CreditGrantPayload(entry=row)
 
 
-@strawberry.type
+@strawberry.type(
+    description=(
+        "Every change. Each takes one `input`, runs in one transaction and answers its payload or "
+        "a typed error (see `Error`)."
+    )
+)
 class Mutation:
     # --- signing in ---------------------------------------------------------------------
 

@@ -44,7 +44,12 @@ from schema.types.invitation import Invitation
 from schema.types.user import User
 
 
-@strawberry.type
+@strawberry.type(
+    description=(
+        "Everything there is to read. Lists show only what your role may read in your part of the "
+        "tree."
+    )
+)
 class Query:
     @strawberry.field(description="The signed-in user.")
     async def me(self, info: Info) -> User:
@@ -179,8 +184,8 @@ class Query:
             ),
         ] = False,
         role: Annotated[
-            Role | None, strawberry.argument(description="Only users with this role; default: any.")
-        ] = None,  # type: ignore[valid-type]
+            Role | None, strawberry.argument(description="Only users with this role; default: any.")  # type: ignore[valid-type]
+        ] = None,
         active: Annotated[
             bool | None,
             strawberry.argument(
@@ -213,11 +218,11 @@ class Query:
             strawberry.ID, strawberry.argument(description="The company the invitations are to.")
         ],
         status: Annotated[
-            InvitationStatus | None,
+            InvitationStatus | None,  # type: ignore[valid-type]
             strawberry.argument(
                 description="Only invitations in this state; default: PENDING; null: all."
             ),
-        ] = InvitationStatus.PENDING,  # type: ignore[valid-type]
+        ] = InvitationStatus.PENDING,
         first: First = None,
         after: After = None,
         last: Last = None,
@@ -244,9 +249,9 @@ class Query:
         self,
         info: Info,
         status: Annotated[
-            AccountStatus | None,
+            AccountStatus | None,  # type: ignore[valid-type]
             strawberry.argument(description="Only accounts in this state; default: any."),
-        ] = None,  # type: ignore[valid-type]
+        ] = None,
         company_id: Annotated[
             strawberry.ID | None,
             strawberry.argument(
@@ -295,9 +300,9 @@ class Query:
         self,
         info: Info,
         status: Annotated[
-            ApplicationStatus | None,
+            ApplicationStatus | None,  # type: ignore[valid-type]
             strawberry.argument(description="Only applications in this state; default: any."),
-        ] = None,  # type: ignore[valid-type]
+        ] = None,
         account_id: Annotated[
             strawberry.ID | None,
             strawberry.argument(
@@ -328,11 +333,11 @@ class Query:
         self,
         info: Info,
         status: Annotated[
-            ApplicationStatus | None,
+            ApplicationStatus | None,  # type: ignore[valid-type]
             strawberry.argument(
                 description="Only applications in this state; default: PENDING; null: all."
             ),
-        ] = ApplicationStatus.PENDING,  # type: ignore[valid-type]
+        ] = ApplicationStatus.PENDING,
         first: First = None,
         after: After = None,
         last: Last = None,
@@ -378,11 +383,11 @@ class Query:
             ),
         ] = True,
         status: Annotated[
-            DeviceStatus | None,
+            DeviceStatus | None,  # type: ignore[valid-type]
             strawberry.argument(
                 description="Only devices in this state; default: any (UNREGISTERED ones included)."
             ),
-        ] = None,  # type: ignore[valid-type]
+        ] = None,
         account_id: Annotated[
             strawberry.ID | None,
             strawberry.argument(description="Only devices bound to this account; default: any."),
@@ -415,9 +420,9 @@ class Query:
             ),
         ],
         kinds: Annotated[
-            list[EntryKind] | None,
+            list[EntryKind] | None,  # type: ignore[valid-type]
             strawberry.argument(description="Only entries of these kinds; default: all."),
-        ] = None,  # type: ignore[valid-type]
+        ] = None,
         since: Annotated[
             datetime | None,
             strawberry.argument(
@@ -480,9 +485,9 @@ class Query:
             ),
         ] = None,
         actions: Annotated[
-            list[AuditAction] | None,
+            list[AuditAction] | None,  # type: ignore[valid-type]
             strawberry.argument(description="Only these actions; default: all."),
-        ] = None,  # type: ignore[valid-type]
+        ] = None,
         target_id: Annotated[
             strawberry.ID | None,
             strawberry.argument(

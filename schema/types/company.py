@@ -55,14 +55,16 @@ def _count_values(obj: object) -> CountValues:
 
 @strawberry.type(description="A company of the tree: the platform, a partner, a customer, a site.")
 class Company(Node):
-    name: str
-    country_code: str
+    name: str = strawberry.field(description="The company's name, 1 to 200 characters.")
+    country_code: str = strawberry.field(description="Its country, ISO 3166-1 alpha-2 (e.g. `ES`).")
     use_parent_credits: bool = strawberry.field(
         description="Charges are paid from the parent's balance (and up, while set)."
     )
-    archived_at: datetime | None
-    created_at: datetime
-    updated_at: datetime
+    archived_at: datetime | None = strawberry.field(
+        description="When it was archived; null while it is not."
+    )
+    created_at: datetime = strawberry.field(description="When it was created.")
+    updated_at: datetime = strawberry.field(description="When it was last changed.")
 
     @classmethod
     def is_type_of(cls, obj: Any, _info: Any) -> bool:
@@ -82,7 +84,9 @@ class Company(Node):
     async def ancestors(self, info: Info) -> list[Company]:
         return await resolve.ancestors(info, _row(self))  # type: ignore[return-value]
 
-    @strawberry.field(directives=[CONNECTION])
+    @strawberry.field(
+        description="The companies right below it, in tree order.", directives=[CONNECTION]
+    )
     async def children(
         self,
         info: Info,
@@ -90,7 +94,9 @@ class Company(Node):
         after: After = None,
         last: Last = None,
         before: Before = None,
-        include_archived: bool = False,
+        include_archived: Annotated[
+            bool, strawberry.argument(description="Include archived children; default: false.")
+        ] = False,
     ) -> Connection[Company]:
         page = await resolve.children(
             info,
@@ -109,12 +115,24 @@ class Company(Node):
     async def descendants(
         self,
         info: Info,
-        max_depth: int | None = None,
+        max_depth: Annotated[
+            int | None,
+            strawberry.argument(
+                description="Levels below this company to include (1: its children); default: all."
+            ),
+        ] = None,
         first: First = None,
         after: After = None,
         last: Last = None,
         before: Before = None,
-        include_archived: bool = False,
+        include_archived: Annotated[
+            bool,
+            strawberry.argument(
+                description=(
+                    "Include archived companies (and what hangs below them); default: false."
+                )
+            ),
+        ] = False,
     ) -> Connection[Company]:
         page = await resolve.descendants(
             info,
@@ -136,7 +154,10 @@ class Company(Node):
         payer = await credit_resolvers.payer(info, _model(self))
         return CreditPayer(levels_up=payer.levels_up, payer=payer.company)
 
-    @strawberry.field(graphql_type=CompanyCounts)
+    @strawberry.field(
+        description="How many children, users and devices hang below it.",
+        graphql_type=CompanyCounts,
+    )
     def counts(self, info: Info) -> CountValues | Awaitable[CountValues]:
         company = _row(self)
         # Fetched with the page when this company came in a list; else batched loads.
@@ -171,11 +192,36 @@ class Company(Node):
     async def audit_events(
         self,
         info: Info,
-        include_descendants: bool = True,
-        actor_id: strawberry.ID | None = None,
-        actions: list[AuditAction] | None = None,  # type: ignore[valid-type]
-        since: datetime | None = None,
-        until: datetime | None = None,
+        include_descendants: Annotated[
+            bool,
+            strawberry.argument(
+                description="Also the entries of the companies below it; default: true."
+            ),
+        ] = True,
+        actor_id: Annotated[
+            strawberry.ID | None,
+            strawberry.argument(
+                description="Only what this user did (a user of your tree); default: anyone."
+            ),
+        ] = None,
+        actions: Annotated[
+            list[AuditAction] | None,  # type: ignore[valid-type]
+            strawberry.argument(description="Only these actions; default: all."),
+        ] = None,
+        since: Annotated[
+            datetime | None,
+            strawberry.argument(
+                description=(
+                    "Only entries at or after this instant (inclusive); default: from the start."
+                )
+            ),
+        ] = None,
+        until: Annotated[
+            datetime | None,
+            strawberry.argument(
+                description="Only entries before this instant (exclusive); default: up to now."
+            ),
+        ] = None,
         first: First = None,
         after: After = None,
         last: Last = None,
@@ -223,24 +269,32 @@ class CreditPayer:
         return self.payer  # type: ignore[return-value]
 
 
-@strawberry.type
+@strawberry.type(description="The company, as it is now.")
 class CompanyPayload:
-    company: Company
+    company: Company = strawberry.field(description="The company created or changed.")
 
 
 CompanyCreateResult = Annotated[
     CompanyPayload | ValidationError | NotFoundError,
-    strawberry.union("CompanyCreateResult"),
+    strawberry.union(
+        "CompanyCreateResult", description="The new company, or why it was not created."
+    ),
 ]
 CompanyRenameResult = Annotated[
     CompanyPayload | ValidationError | NotFoundError,
-    strawberry.union("CompanyRenameResult"),
+    strawberry.union(
+        "CompanyRenameResult", description="The renamed company, or why it was not renamed."
+    ),
 ]
 CompanyArchiveResult = Annotated[
     CompanyPayload | ArchiveBlockedError | ValidationError | NotFoundError,
-    strawberry.union("CompanyArchiveResult"),
+    strawberry.union(
+        "CompanyArchiveResult", description="The archived company, or why it was not archived."
+    ),
 ]
 CompanySetUseParentCreditsResult = Annotated[
     CompanyPayload | ValidationError | NotFoundError,
-    strawberry.union("CompanySetUseParentCreditsResult"),
+    strawberry.union(
+        "CompanySetUseParentCreditsResult", description="The company, or why it was not changed."
+    ),
 ]

@@ -24,20 +24,26 @@ if TYPE_CHECKING:
     from schema.types.audit import AuditEvent
 
 
-@strawberry.type
+@strawberry.type(description="A person who signs in, member of one company with one role.")
 class User(Node):
-    email: str
-    name: str
-    role: Role  # type: ignore[valid-type]
-    is_active: bool
-    created_at: datetime
-    last_login_at: datetime | None
+    email: str = strawberry.field(description="Their sign-in email, lower case; unique.")
+    name: str = strawberry.field(description="Their name.")
+    role: Role = strawberry.field(  # type: ignore[valid-type]
+        description="Their role in their company (and so in the companies below it)."
+    )
+    is_active: bool = strawberry.field(description="False when deactivated: they cannot sign in.")
+    created_at: datetime = strawberry.field(
+        description="When the user was created (the invitation accepted)."
+    )
+    last_login_at: datetime | None = strawberry.field(
+        description="When they last signed in; null if never."
+    )
 
     @classmethod
     def is_type_of(cls, obj: Any, _info: Any) -> bool:
         return isinstance(obj, (cls, models.User, models.UserRow))
 
-    @strawberry.field(graphql_type=Company)
+    @strawberry.field(description="The company they belong to.", graphql_type=Company)
     def company(self, info: Info) -> CompanyModel | Awaitable[CompanyModel | None]:
         company_id = _model(self).company_id
         viewer = info.context.actor
@@ -71,20 +77,32 @@ def _model(obj: object) -> models.User | models.UserRow:
     return obj
 
 
-@strawberry.type
+@strawberry.type(description="The user, as they are now.")
 class UserPayload:
-    user: User
+    user: User = strawberry.field(description="The user changed.")
 
 
 UserChangeRoleResult = Annotated[
-    UserPayload | ValidationError | NotFoundError, strawberry.union("UserChangeRoleResult")
+    UserPayload | ValidationError | NotFoundError,
+    strawberry.union(
+        "UserChangeRoleResult", description="The user with the new role, or why it was refused."
+    ),
 ]
 UserDeactivateResult = Annotated[
-    UserPayload | ValidationError | NotFoundError, strawberry.union("UserDeactivateResult")
+    UserPayload | ValidationError | NotFoundError,
+    strawberry.union(
+        "UserDeactivateResult", description="The deactivated user, or why it was refused."
+    ),
 ]
 UserReactivateResult = Annotated[
-    UserPayload | ValidationError | NotFoundError, strawberry.union("UserReactivateResult")
+    UserPayload | ValidationError | NotFoundError,
+    strawberry.union(
+        "UserReactivateResult", description="The reactivated user, or why it was refused."
+    ),
 ]
 ProfileUpdateResult = Annotated[
-    UserPayload | ValidationError, strawberry.union("ProfileUpdateResult")
+    UserPayload | ValidationError,
+    strawberry.union(
+        "ProfileUpdateResult", description="The updated user, or why it was not updated."
+    ),
 ]
