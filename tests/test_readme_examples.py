@@ -11,6 +11,7 @@ The README's conventions, which this test reads:
   as the mail worker logs it) and `<a new password>`. Any other placeholder fails the test.
 - A comment naming `code: X` says the example shows the typed error X: the answer must carry it.
   Every other example must answer without a top-level error and without a typed error.
+- A comment saying `signed out` runs the block without a token (`invitationAccept`).
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ NEW_PASSWORD = "quiet heron lantern 7 meadow"
 _FENCE = re.compile(r"^```(\S*)\n(.*?)^```$", re.M | re.S)
 _PLACEHOLDER = re.compile(r'"<([^">]+)>"')
 _EXPECTED = re.compile(r"#.*?\bcode: ([A-Z_]+)")
+_SIGNED_OUT = re.compile(r"#.*\bsigned out\b")
 _LOOKS_LIKE_GRAPHQL = re.compile(r"^\s*(\{|query\b|mutation\b|subscription\b|fragment\b)")
 
 
@@ -124,11 +126,11 @@ class Reader:
         assert logged, "the invitation mail was not logged"
         return token_in(logged[-1], self.settings.app_base_url, "/accept-invitation")
 
-    async def run(self, document: str) -> dict[str, Any]:
+    async def run(self, document: str, *, signed_in: bool = True) -> dict[str, Any]:
         for placeholder in set(_PLACEHOLDER.findall(document)):
             value = await self.value(placeholder)
             document = document.replace(f'"<{placeholder}>"', f'"{value}"')
-        response = await self.client(document, token=self.token)
+        response = await self.client(document, token=self.token if signed_in else None)
         assert not response.errors, (document, response.errors)
         data: dict[str, Any] = response.body["data"]
         return data
@@ -158,8 +160,9 @@ async def test_every_graphql_example_in_the_readme_runs(
     for block in blocks:
         expected = _EXPECTED.findall(block)
         found: list[str] = []
+        signed_in = not _SIGNED_OUT.search(block)
         for document in operations(block):
-            found += codes_in(await reader.run(document))
+            found += codes_in(await reader.run(document, signed_in=signed_in))
         if expected:
             assert set(expected) <= set(found), (block, found)
         else:
