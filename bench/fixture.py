@@ -124,7 +124,12 @@ class Variant:
 
 def variants(fixture: Fixture, iterations: int) -> list[Variant]:
     partner = w.global_id("Company", fixture.partner_id)
-    ledger_after = w.cursor(fixture.ledger_page_after) if fixture.ledger_page_after else None
+    ledger_after = (
+        w.cursor(fixture.ledger_page_after, scope=w.ledger_scope(partner))
+        if fixture.ledger_page_after
+        else None
+    )
+    devices_after = w.cursor(fixture.devices_last_after, scope=w.devices_scope(partner))
     base_ledger = f"/ledger?company={fixture.partner_id}&viewer={fixture.partner_id}&first={PAGE}"
     return [
         Variant(
@@ -144,7 +149,7 @@ def variants(fixture: Fixture, iterations: int) -> list[Variant]:
         Variant(
             "W2 devices, last page",
             w.DEVICES,
-            {"companyId": partner, "first": PAGE, "after": w.cursor(fixture.devices_last_after)},
+            {"companyId": partner, "first": PAGE, "after": devices_after},
             f"/devices?company={fixture.partner_id}&first={PAGE}"
             f"&after={fixture.devices_last_after}",
             iterations,

@@ -9,6 +9,8 @@ import base64
 import json
 from typing import Any
 
+from services.pagination import list_scope
+
 # W1: a partner's whole subtree in render order (depth-first), as a tree view needs it.
 TREE = """
 query Tree($first: Int!) {
@@ -104,9 +106,23 @@ def global_id(type_name: str, pk: int) -> str:
     return base64.urlsafe_b64encode(f"{type_name}:{pk}".encode()).decode().rstrip("=")
 
 
-def cursor(*key: Any) -> str:
-    """The API's keyset cursor (services/pagination.py), written out again."""
-    return base64.urlsafe_b64encode(json.dumps(list(key), separators=(",", ":")).encode()).decode()
+def cursor(*key: Any, scope: str = "") -> str:
+    """The API's keyset cursor (services/pagination.py), written out again: the digest of
+    its list and arguments, then the row's sort key."""
+    raw = json.dumps([scope, *key], separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode()
+
+
+def devices_scope(company_id: str) -> str:
+    """The scope of `devices(companyId:)` with its other arguments at their defaults."""
+    arguments = {"companyId": company_id, "includeDescendants": True}
+    return list_scope("Query.devices:", {**arguments, "status": None, "accountId": None})
+
+
+def ledger_scope(company_id: str) -> str:
+    """The scope of `ledgerEntries(companyId:)` without filters."""
+    arguments = {"companyId": company_id, "kinds": None, "since": None, "until": None}
+    return list_scope("Query.ledgerEntries:", arguments)
 
 
 def body(query: str, variables: dict[str, Any]) -> dict[str, Any]:

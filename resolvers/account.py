@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from models.account import Account, Application, ApplicationStatus, License
-from resolvers.company import page_request
+from resolvers.paging import Paging, page_request
 from resolvers.session import reading, transaction
 from schema.context import Info
 from schema.ids import decode_id
@@ -47,11 +47,10 @@ async def accounts(
     *,
     status: service.AccountStatus | None,
     company_id: str | None,
-    first: int,
-    after: str | None,
+    paging: Paging,
 ) -> Page[Account]:
     actor = info.context.require_actor()
-    request = page_request(info, first, after)
+    request = page_request(info, paging)
     company = (
         decode_id(company_id, "Company", field="companyId") if company_id is not None else None
     )
@@ -101,11 +100,10 @@ async def application_list(
     status: ApplicationStatus | None,
     account_id: str | None,
     desk: bool,
-    first: int,
-    after: str | None,
+    paging: Paging,
 ) -> Page[Application]:
     actor = info.context.require_actor()
-    request = page_request(info, first, after)
+    request = page_request(info, paging)
     account_pk = (
         decode_id(account_id, "Account", field="accountId") if account_id is not None else None
     )

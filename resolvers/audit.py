@@ -6,27 +6,13 @@ from datetime import datetime
 
 from models.audit import AuditRow
 from resolvers.credit import as_utc
+from resolvers.paging import Paging, page_request
 from resolvers.session import reading
 from schema.context import Info
 from schema.ids import decode_id, parse_id
 from services import audit_log as service
 from services.audit import AuditAction
-from services.pagination import Page, Window
-
-DEFAULT_PAGE = 50
-
-
-def window(
-    info: Info, first: int | None, after: str | None, last: int | None, before: str | None
-) -> Window:
-    return Window.parse(
-        first=first,
-        after=after,
-        last=last,
-        before=before,
-        max_size=info.context.settings.max_page_size,
-        default=DEFAULT_PAGE,
-    )
+from services.pagination import Page
 
 
 async def events(
@@ -39,9 +25,11 @@ async def events(
     target: str | tuple[str, int] | None = None,
     since: datetime | None = None,
     until: datetime | None = None,
-    page: Window,
+    paging: Paging,
+    owner: int | None = None,
 ) -> Page[AuditRow]:
     actor = info.context.require_actor()
+    request = page_request(info, paging, owner=owner)
     company = (
         company_id
         if isinstance(company_id, int)
@@ -57,7 +45,7 @@ async def events(
     )
     async with reading(info) as session:
         return await service.list_audit_entries(
-            session, actor=actor, company_id=company, filters=filters, window=page
+            session, actor=actor, company_id=company, filters=filters, request=request
         )
 
 
@@ -65,9 +53,15 @@ async def history(
     info: Info,
     target: tuple[str, int],
     company_id: int,
-    page: Window,
+    paging: Paging,
 ) -> Page[AuditRow]:
-    """One object's entries (its company's log, filtered on it), newest first."""
+    """One object's entries (its company's log, filtered on it), newest first; its
+    cursors belong to this object's history only."""
     return await events(
-        info, company_id=company_id, include_descendants=False, target=target, page=page
+        info,
+        company_id=company_id,
+        include_descendants=False,
+        target=target,
+        paging=paging,
+        owner=target[1],
     )

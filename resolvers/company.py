@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from models.company import Company, CompanyCounts, CompanyRead
+from resolvers.paging import Paging, page_request
 from resolvers.session import reading, transaction
 from schema.context import Info
 from schema.ids import decode_id
@@ -17,13 +18,7 @@ from schema.selection import selected_below
 from services import company as service
 from services.company import CompanyPage
 from services.errors import BadInputError, NotFoundError
-from services.pagination import PageRequest
-
-
-def page_request(
-    info: Info, first: int, after: str | None, *, max_size: int | None = None
-) -> PageRequest:
-    return PageRequest.parse(first, after, max_size=max_size or info.context.settings.max_page_size)
+from services.pagination import DEFAULT_TREE_PAGE_SIZE
 
 
 def counts_wanted(info: Info) -> service.WithCounts | None:
@@ -67,12 +62,16 @@ async def company_tree(
     *,
     root_id: str | None,
     max_depth: int | None,
-    first: int,
-    after: str | None,
+    paging: Paging,
     include_archived: bool,
 ) -> CompanyPage:
     actor = info.context.require_actor()
-    request = page_request(info, first, after, max_size=info.context.settings.max_tree_page_size)
+    request = page_request(
+        info,
+        paging,
+        max_size=info.context.settings.max_tree_page_size,
+        default=DEFAULT_TREE_PAGE_SIZE,
+    )
     root = decode_id(root_id, "Company", field="rootId") if root_id is not None else None
     _check_depth(max_depth)
     async with reading(info) as session:
@@ -87,11 +86,9 @@ async def company_tree(
         )
 
 
-async def search(
-    info: Info, *, term: str, first: int, after: str | None, include_archived: bool
-) -> CompanyPage:
+async def search(info: Info, *, term: str, paging: Paging, include_archived: bool) -> CompanyPage:
     actor = info.context.require_actor()
-    request = page_request(info, first, after)
+    request = page_request(info, paging)
     async with reading(info) as session:
         return await service.search_companies(
             session,
@@ -104,12 +101,12 @@ async def search(
 
 
 async def children(
-    info: Info, root: CompanyRead, *, first: int, after: str | None, include_archived: bool
+    info: Info, root: CompanyRead, *, paging: Paging, include_archived: bool
 ) -> CompanyPage:
     # Batched: the children of every row of a list are one statement.
     key = service.ChildrenKey(
         root.id,
-        page_request(info, first, after),
+        page_request(info, paging, owner=root.id),
         service.CompanyFilter(include_archived=include_archived),
         counts_wanted(info),
     )
@@ -123,11 +120,10 @@ async def descendants(
     root: CompanyRead,
     *,
     max_depth: int | None,
-    first: int,
-    after: str | None,
+    paging: Paging,
     include_archived: bool,
 ) -> CompanyPage:
-    request = page_request(info, first, after)
+    request = page_request(info, paging, owner=root.id)
     _check_depth(max_depth)
     async with reading(info) as session:
         return await service.company_descendants(

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 from models.company import Company
 from models.credit import EntryKind, LedgerEntry
-from resolvers.company import page_request
+from resolvers.paging import Paging, page_request
 from resolvers.session import reading, transaction
 from schema.context import Info
 from schema.ids import decode_id
@@ -40,11 +40,10 @@ async def entries(
     kinds: list[EntryKind] | None,
     since: datetime | None,
     until: datetime | None,
-    first: int,
-    after: str | None,
+    paging: Paging,
 ) -> service.EntryPage:
     actor = info.context.require_actor()
-    request = page_request(info, first, after)
+    request = page_request(info, paging)
     company = decode_id(company_id, "Company", field="companyId")
     with_actors = "actor" in (
         selected_below(info.selected_fields, info.field_name, "edges", "node") or ()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from models.device import Device, DeviceStatus
-from resolvers.company import page_request
+from resolvers.paging import Paging, page_request
 from resolvers.session import reading, transaction
 from schema.context import Info
 from schema.ids import decode_id
@@ -30,11 +30,10 @@ async def devices(
     include_descendants: bool,
     status: DeviceStatus | None,
     account_id: str | None,
-    first: int,
-    after: str | None,
+    paging: Paging,
 ) -> service.DevicePage:
     actor = info.context.require_actor()
-    request = page_request(info, first, after)
+    request = page_request(info, paging)
     company = (
         decode_id(company_id, "Company", field="companyId") if company_id is not None else None
     )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from models.user import Invitation
-from resolvers.company import page_request
+from resolvers.paging import Paging, page_request
 from resolvers.session import reading, transaction
 from schema.context import Info
 from schema.ids import decode_id
@@ -28,11 +28,10 @@ async def invitations(
     *,
     company_id: str,
     status: service.InvitationStatus | None,
-    first: int,
-    after: str | None,
+    paging: Paging,
 ) -> Page[Invitation]:
     actor = info.context.require_actor()
-    request = page_request(info, first, after)
+    request = page_request(info, paging)
     company = decode_id(company_id, "Company", field="companyId")
     async with reading(info) as session:
         return await service.list_invitations(

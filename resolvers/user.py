@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from models.user import Role, User
-from resolvers.company import page_request
+from resolvers.paging import Paging, page_request
 from resolvers.session import reading, transaction
 from schema.context import Info
 from schema.ids import decode_id
@@ -39,11 +39,10 @@ async def users(
     include_descendants: bool,
     role: Role | None,
     active: bool | None,
-    first: int,
-    after: str | None,
+    paging: Paging,
 ) -> Page[User]:
     actor = info.context.require_actor()
-    request = page_request(info, first, after)
+    request = page_request(info, paging)
     company = (
         decode_id(company_id, "Company", field="companyId") if company_id is not None else None
     )

@@ -13,7 +13,8 @@ One pass over the parsed document, fragments expanded but each fragment priced o
   declares `@cost(weight:)`. A list multiplies what each item costs (its weight plus its
   selection's) by its size: the value of its slicing argument (`first`, from the literal, the
   variable or the argument's default) or its `@listSize(assumedSize:)`; a connection declares
-  `@listSize(slicingArguments: ["first"], sizedFields: ["edges"])` so the size applies to its
+  `@listSize(assumedSize: 50, slicingArguments: ["first", "last"], sizedFields: ["edges"])` so
+  the size (`first` or `last`, whichever is given, else the default page) applies to its
   `edges`. Both directives sit on the field in the code (IBM's GraphQL Cost Directives
   specification) and are printed in schema.graphql, so clients can price their documents.
   Members of unions and interfaces are added up, `@skip`/`@include` are not evaluated: an
@@ -54,6 +55,8 @@ from graphql.type.introspection import SchemaMetaFieldDef, TypeMetaFieldDef, Typ
 from strawberry.extensions import SchemaExtension
 from strawberry.schema_directive import Location
 
+from services.pagination import DEFAULT_PAGE_SIZE, DEFAULT_TREE_PAGE_SIZE
+
 # A list that declares no size (`ancestors`, the introspection lists) is taken to be this long.
 ASSUMED_LIST_SIZE = 10
 
@@ -81,7 +84,15 @@ class ListSize:
     sized_fields: list[str] | None = None
 
 
-CONNECTION = ListSize(slicing_arguments=["first"], sized_fields=["edges"])
+# A page is `first` or `last` rows (never both), the default page when neither is given.
+CONNECTION = ListSize(
+    assumed_size=DEFAULT_PAGE_SIZE, slicing_arguments=["first", "last"], sized_fields=["edges"]
+)
+TREE_CONNECTION = ListSize(
+    assumed_size=DEFAULT_TREE_PAGE_SIZE,
+    slicing_arguments=["first", "last"],
+    sized_fields=["edges"],
+)
 
 
 @dataclass(frozen=True)

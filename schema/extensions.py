@@ -10,7 +10,7 @@ from graphql import GraphQLError, OperationDefinitionNode
 from strawberry.extensions import SchemaExtension
 
 from services import logs as request_log
-from services.errors import AccessError, DomainError
+from services.errors import AccessError, BadInputError, DomainError
 
 log = logging.getLogger("fleet.graphql")
 
@@ -59,6 +59,8 @@ def rewritten(error: GraphQLError, message: str, extensions: dict[str, Any]) -> 
 
 def public_error(error: GraphQLError, request_id: str | None) -> GraphQLError:
     original = error.original_error
+    if isinstance(original, BadInputError):
+        return rewritten(error, original.message, original.extensions)
     if isinstance(original, AccessError):
         return rewritten(error, original.message, {"code": original.extension_code})
     if isinstance(original, DomainError):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from typing import Annotated
 
 import strawberry
 
@@ -17,9 +18,23 @@ AFTER = (
     "Resume after this event's `cursor`: the events missed since are sent first, then the "
     "live ones, none twice. CURSOR_EXPIRED when older than the retention window."
 )
+CompanyArg = Annotated[strawberry.ID | None, strawberry.argument(description=COMPANY)]
+AfterArg = Annotated[str | None, strawberry.argument(description=AFTER)]
+AccountArg = Annotated[
+    strawberry.ID | None,
+    strawberry.argument(description="Only this account's events (in the company's scope)."),
+]
 
 
-@strawberry.type
+def _descendants(default: bool) -> object:
+    return strawberry.argument(description=f"{DESCENDANTS} Default: {str(default).lower()}.")
+
+
+TreeWide = Annotated[bool, _descendants(True)]
+OwnOnly = Annotated[bool, _descendants(False)]
+
+
+@strawberry.type(description="Live events over WebSocket (graphql-transport-ws at /graphql).")
 class Subscription:
     @strawberry.subscription(
         description="Applications filed, approved, rejected or cancelled (application.read, "
@@ -28,9 +43,9 @@ class Subscription:
     async def application_events(
         self,
         info: Info,
-        company_id: strawberry.ID | None = None,
-        include_descendants: bool = True,
-        after: str | None = None,
+        company_id: CompanyArg = None,
+        include_descendants: TreeWide = True,
+        after: AfterArg = None,
     ) -> AsyncIterator[ApplicationEvent]:
         return await resolvers.subscribe(
             info,
@@ -47,9 +62,9 @@ class Subscription:
     async def credit_balance_events(
         self,
         info: Info,
-        company_id: strawberry.ID | None = None,
-        include_descendants: bool = False,
-        after: str | None = None,
+        company_id: CompanyArg = None,
+        include_descendants: OwnOnly = False,
+        after: AfterArg = None,
     ) -> AsyncIterator[CreditBalanceEvent]:
         return await resolvers.subscribe(
             info,
@@ -66,9 +81,9 @@ class Subscription:
     async def device_events(
         self,
         info: Info,
-        company_id: strawberry.ID | None = None,
-        include_descendants: bool = True,
-        after: str | None = None,
+        company_id: CompanyArg = None,
+        include_descendants: TreeWide = True,
+        after: AfterArg = None,
     ) -> AsyncIterator[DeviceEvent]:
         return await resolvers.subscribe(
             info,
@@ -86,10 +101,10 @@ class Subscription:
     async def account_events(
         self,
         info: Info,
-        company_id: strawberry.ID | None = None,
-        include_descendants: bool = True,
-        account_id: strawberry.ID | None = None,
-        after: str | None = None,
+        company_id: CompanyArg = None,
+        include_descendants: TreeWide = True,
+        account_id: AccountArg = None,
+        after: AfterArg = None,
     ) -> AsyncIterator[AccountEvent]:
         return await resolvers.subscribe(
             info,

@@ -36,7 +36,7 @@ from services import audit, events
 from services.access import require
 from services.audit import AuditAction as Act
 from services.errors import ErrorCode, NotFoundError, ValidationError
-from services.pagination import Page, PageRequest, cursor_key
+from services.pagination import Page, PageRequest, keyset
 from services.validation import clean_name
 
 MIN_DATAPOINTS = 20
@@ -108,10 +108,18 @@ class AccountTerms:
 
 def _amount(value: int, field: str, *, minimum: int = 0) -> int:
     if value < minimum:
-        raise ValidationError(f"Must be at least {minimum}", field=field)
+        raise ValidationError(
+            f"Must be at least {minimum}",
+            field=field,
+            code=ErrorCode.BELOW_MINIMUM,
+            minimum=minimum,
+        )
     if value > MAX_AMOUNT:
         raise ValidationError(
-            f"Must be at most {MAX_AMOUNT}", field=field, code=ErrorCode.OUT_OF_RANGE
+            f"Must be at most {MAX_AMOUNT}",
+            field=field,
+            code=ErrorCode.OUT_OF_RANGE,
+            maximum=MAX_AMOUNT,
         )
     return value
 
@@ -123,7 +131,9 @@ def clean_domain(value: str | None, *, field: str = "emailDomain") -> str | None
     try:
         ascii_domain = domain.encode("idna").decode("ascii")
     except UnicodeError as exc:
-        raise ValidationError("Not a valid domain name", field=field) from exc
+        raise ValidationError(
+            "Not a valid domain name", field=field, code=ErrorCode.INVALID_EMAIL_DOMAIN
+        ) from exc
     labels = ascii_domain.split(".")
     if (
         len(ascii_domain) > 253
@@ -131,7 +141,11 @@ def clean_domain(value: str | None, *, field: str = "emailDomain") -> str | None
         or not all(_DOMAIN_LABEL.match(label) for label in labels)
         or labels[-1].isdigit()
     ):
-        raise ValidationError("Not a valid domain name, e.g. mail.example.com", field=field)
+        raise ValidationError(
+            "Not a valid domain name, e.g. mail.example.com",
+            field=field,
+            code=ErrorCode.INVALID_EMAIL_DOMAIN,
+        )
     return domain
 
 
@@ -140,7 +154,10 @@ def clean_comment(value: str | None) -> str | None:
         return None
     if len(value) > MAX_COMMENT:
         raise ValidationError(
-            f"Must be at most {MAX_COMMENT} characters", field="comment", code=ErrorCode.TOO_LONG
+            f"Must be at most {MAX_COMMENT} characters",
+            field="comment",
+            code=ErrorCode.TOO_LONG,
+            maximum=MAX_COMMENT,
         )
     return value.strip()
 
@@ -162,11 +179,16 @@ def check_usage_terms(
             raise ValidationError(
                 f"A datapoint license needs at least {MIN_DATAPOINTS} datapoints",
                 field="datapoints",
+                code=ErrorCode.DATAPOINTS_BELOW_MINIMUM,
+                minimum=MIN_DATAPOINTS,
             )
         if datapoints < datapoints_in_use:
             raise ValidationError(
                 f"{datapoints_in_use} datapoints are in use by the account's devices",
                 field="datapoints",
+                code=ErrorCode.DATAPOINTS_IN_USE,
+                minimum=datapoints_in_use,
+                in_use=datapoints_in_use,
             )
         for field, value in (
             ("meters", meters),
@@ -174,16 +196,33 @@ def check_usage_terms(
             ("realtimeMeters", realtime_meters),
         ):
             if value:
-                raise ValidationError("Only licenses billed by meters have meters", field=field)
+                raise ValidationError(
+                    "Only licenses billed by meters have meters",
+                    field=field,
+                    code=ErrorCode.NOT_BILLED_BY_METERS,
+                )
     else:
         if meters < 1:
-            raise ValidationError("A meter license needs at least 1 meter", field="meters")
+            raise ValidationError(
+                "A meter license needs at least 1 meter",
+                field="meters",
+                code=ErrorCode.METERS_BELOW_MINIMUM,
+                minimum=1,
+            )
         if datapoints:
             raise ValidationError(
-                "Licenses billed by meters have no datapoint quota", field="datapoints"
+                "Licenses billed by meters have no datapoint quota",
+                field="datapoints",
+                code=ErrorCode.NOT_BILLED_BY_DATAPOINTS,
             )
     if rtc_lines and company.country_code != SPAIN:
-        raise ValidationError("RTC lines are only available in Spain", field="rtcLines")
+        raise rtc_only_in_spain()
+
+
+def rtc_only_in_spain() -> ValidationError:
+    return ValidationError(
+        "RTC lines are only available in Spain", field="rtcLines", code=ErrorCode.RTC_ONLY_IN_SPAIN
+    )
 
 
 def clean_terms(terms: AccountTerms, *, license: License, company: Company) -> AccountTerms:
@@ -199,12 +238,24 @@ def clean_terms(terms: AccountTerms, *, license: License, company: Company) -> A
         _amount(value, field)
     if not 1 <= terms.period_months <= MAX_PERIOD_MONTHS:
         raise ValidationError(
-            f"Must be between 1 and {MAX_PERIOD_MONTHS} months", field="periodMonths"
+            f"Must be between 1 and {MAX_PERIOD_MONTHS} months",
+            field="periodMonths",
+            code=ErrorCode.OUT_OF_RANGE,
+            minimum=1,
+            maximum=MAX_PERIOD_MONTHS,
         )
-    if (terms.payment_method is PaymentMethod.CREDIT_CARD) != (terms.card_type is not None):
+    by_card = terms.payment_method is PaymentMethod.CREDIT_CARD
+    if by_card and terms.card_type is None:
         raise ValidationError(
-            "A card type is required when, and only when, paying by credit card",
+            "Paying by credit card needs a card type",
             field="cardType",
+            code=ErrorCode.CARD_TYPE_REQUIRED,
+        )
+    if not by_card and terms.card_type is not None:
+        raise ValidationError(
+            "A card type is only for paying by credit card",
+            field="cardType",
+            code=ErrorCode.CARD_TYPE_NOT_APPLICABLE,
         )
     check_usage_terms(
         license=license,
@@ -335,10 +386,7 @@ async def list_accounts(
         query = query.where(Account.company_id == company_id)
     if status is not None:
         query = query.where(status_filter(status, utcnow()))
-    after = cursor_key(request, int)
-    if after is not None:
-        query = query.where(Account.id < after[0])
-    query = query.order_by(Account.id.desc()).limit(request.first + 1)
+    query = keyset(query, request, [Account.id], int, descending=True)
     if with_related:
         query = query.add_columns(Company, License).join(License, License.id == Account.license_id)
     if with_usage:
@@ -404,12 +452,19 @@ async def create_license(
         raise ValidationError(
             "Use 2 to 50 capital letters, digits or underscores, starting with a letter",
             field="code",
+            code=ErrorCode.INVALID_FORMAT,
         )
     if not 0 <= rank <= 1000:
-        raise ValidationError("Must be between 0 and 1000", field="rank")
+        raise ValidationError(
+            "Must be between 0 and 1000",
+            field="rank",
+            code=ErrorCode.OUT_OF_RANGE,
+            minimum=0,
+            maximum=1000,
+        )
     if await session.scalar(select(License.id).where(License.code == code)):
         raise ValidationError(
-            "A license with this code exists", field="code", code=ErrorCode.INVALID_VALUE
+            "A license with this code exists", field="code", code=ErrorCode.LICENSE_CODE_TAKEN
         )
     license = License(
         code=code,

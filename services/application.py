@@ -34,6 +34,7 @@ from services import audit, events, mail
 from services.access import Lock, Named, authorize_named, can, company_in_scope, require
 from services.account import (
     MAX_AMOUNT,
+    MIN_DATAPOINTS,
     RENEWAL_MONTHS,
     AccountTerms,
     add_months,
@@ -42,11 +43,12 @@ from services.account import (
     clean_terms,
     datapoints_in_use,
     get_license,
+    rtc_only_in_spain,
     snapshot,
 )
 from services.audit import AuditAction as Act
 from services.errors import ErrorCode, ForbiddenError, NotFoundError, ValidationError
-from services.pagination import Page, PageRequest, cursor_key
+from services.pagination import Page, PageRequest, keyset
 from services.recipients import superadmin_emails
 
 MAX_REASON = 2000
@@ -112,7 +114,10 @@ async def _check_extension(
     for field, total in after.items():
         if total > MAX_AMOUNT:
             raise ValidationError(
-                f"The total would exceed {MAX_AMOUNT}", field=field, code=ErrorCode.OUT_OF_RANGE
+                f"The total would exceed {MAX_AMOUNT}",
+                field=field,
+                code=ErrorCode.OUT_OF_RANGE,
+                maximum=MAX_AMOUNT,
             )
     used = (await datapoints_in_use(session, [account.id])).get(account.id, 0)
     if license.billing_unit is BillingUnit.DATAPOINTS or extension.datapoints:
@@ -127,17 +132,22 @@ async def _check_extension(
             datapoints_in_use=used,
         )
     elif extension.rtc_lines and company.country_code != "ES":
-        raise ValidationError("RTC lines are only available in Spain", field="rtcLines")
+        raise rtc_only_in_spain()
 
 
 async def _check_license_change(session: AsyncSession, account: Account, license: License) -> None:
     current = await get_license(session, account.license_id, field="accountId")
     if license.id == current.id:
-        raise ValidationError("The account already has this license", field="licenseId")
+        raise ValidationError(
+            "The account already has this license",
+            field="licenseId",
+            code=ErrorCode.LICENSE_UNCHANGED,
+        )
     if license.billing_unit is not current.billing_unit:
         raise ValidationError(
             "Changing between datapoint and meter billing needs a new account",
             field="licenseId",
+            code=ErrorCode.BILLING_UNIT_CHANGE,
         )
 
 
@@ -145,28 +155,46 @@ async def _check_transfer(
     session: AsyncSession, source: Account, target: Account, datapoints: int
 ) -> None:
     if datapoints < 1:
-        raise ValidationError("Must be at least 1", field="datapoints")
+        raise ValidationError(
+            "Must be at least 1", field="datapoints", code=ErrorCode.BELOW_MINIMUM, minimum=1
+        )
     if source.id == target.id:
-        raise ValidationError("Choose another account", field="targetAccountId")
+        raise ValidationError(
+            "Choose another account", field="targetAccountId", code=ErrorCode.SAME_ACCOUNT
+        )
     licenses = {
         account.id: await get_license(session, account.license_id, field="accountId")
         for account in (source, target)
     }
     if any(lic.billing_unit is not BillingUnit.DATAPOINTS for lic in licenses.values()):
-        raise ValidationError("Both accounts must have datapoint licenses", field="targetAccountId")
+        raise ValidationError(
+            "Both accounts must have datapoint licenses",
+            field="targetAccountId",
+            code=ErrorCode.NOT_BILLED_BY_DATAPOINTS,
+        )
     used = (await datapoints_in_use(session, [source.id])).get(source.id, 0)
     remaining = source.datapoints - datapoints
-    if remaining < 20 or remaining < used:
+    if remaining < MIN_DATAPOINTS or remaining < used:
+        keep = max(MIN_DATAPOINTS, used)
         raise ValidationError(
-            f"The source account would keep {remaining} datapoints; it needs at least "
-            f"{max(20, used)}",
+            f"The source account would keep {remaining} datapoints; it needs at least {keep}",
             field="datapoints",
+            code=(
+                ErrorCode.DATAPOINTS_IN_USE
+                if used > MIN_DATAPOINTS
+                else ErrorCode.DATAPOINTS_BELOW_MINIMUM
+            ),
+            minimum=keep,
+            in_use=used,
+            available=max(0, source.datapoints - keep),
         )
     if target.datapoints + datapoints > MAX_AMOUNT:
         raise ValidationError(
             f"The target would exceed {MAX_AMOUNT}",
             field="datapoints",
             code=ErrorCode.OUT_OF_RANGE,
+            maximum=MAX_AMOUNT,
+            available=MAX_AMOUNT - target.datapoints,
         )
 
 
@@ -281,10 +309,14 @@ async def request_extension(
 ) -> Application:
     account, company = await _subject(session, actor, account_id)
     if not any(extension.as_json().values()):
-        raise ValidationError("Ask for at least one amount", field="datapoints")
+        raise ValidationError(
+            "Ask for at least one amount", field="datapoints", code=ErrorCode.EXTENSION_EMPTY
+        )
     for field, value in extension.as_json().items():
         if field != "datapoints" and value < 0:
-            raise ValidationError("Must not be negative", field=field)
+            raise ValidationError(
+                "Must not be negative", field=field, code=ErrorCode.BELOW_MINIMUM, minimum=0
+            )
     await _check_extension(session, account, company, extension)
     return await _file(
         session,
@@ -487,7 +519,10 @@ async def reject(
         raise ValidationError("Say why", field="reason", code=ErrorCode.REQUIRED)
     if len(cleaned) > MAX_REASON:
         raise ValidationError(
-            f"Must be at most {MAX_REASON} characters", field="reason", code=ErrorCode.TOO_LONG
+            f"Must be at most {MAX_REASON} characters",
+            field="reason",
+            code=ErrorCode.TOO_LONG,
+            maximum=MAX_REASON,
         )
     accounts = await _close(session, application, ApplicationStatus.REJECTED, actor)
     before = {held.id: snapshot(held) for held in accounts}
@@ -594,13 +629,8 @@ async def list_applications(
         )
     if status is not None:
         query = query.where(Application.status == status)
-    after = cursor_key(request, int)
-    if after is not None:
-        query = query.where(
-            Application.id > after[0] if oldest_first else Application.id < after[0]
-        )
-    order = Application.id.asc() if oldest_first else Application.id.desc()
-    rows = list(await session.scalars(query.order_by(order).limit(request.first + 1)))
+    query = keyset(query, request, [Application.id], int, descending=not oldest_first)
+    rows = list(await session.scalars(query))
     return Page.from_rows(rows, request, key=lambda application: (application.id,))
 
 

@@ -31,7 +31,7 @@ from policies.enforcer import Action
 from services.access import authorize_company, company_in_scope, row_in_scope
 from services.audit import AuditAction
 from services.errors import ErrorCode, NotFoundError, ValidationError
-from services.pagination import Page, Window
+from services.pagination import Page, PageRequest, cursor_keys
 
 # Targets a filter may name, each checked against the reader's scope like any lookup.
 _OWNED: dict[str, type[Base]] = {
@@ -82,7 +82,8 @@ def _query(
     target: bool,
     since: bool,
     until: bool,
-    cursor: bool,
+    after: bool,
+    before: bool,
     backward: bool,
 ) -> Select[Any]:
     """The statement of a page of this shape, built once; values are its parameters."""
@@ -107,10 +108,12 @@ def _query(
         query = query.where(AuditEntry.created_at >= bindparam("since"))
     if until:
         query = query.where(AuditEntry.created_at < bindparam("until"))
-    # Newest first; backward pages read the other way from their cursor, then turn round.
-    if cursor:
-        id_bound = bindparam("cursor", type_=Integer)
-        query = query.where(AuditEntry.id > id_bound if backward else AuditEntry.id < id_bound)
+    # Newest first: `after` is older, `before` newer; `last` reads from the oldest up
+    # (`Page.from_rows` turns the rows back).
+    if after:
+        query = query.where(AuditEntry.id < bindparam("after", type_=Integer))
+    if before:
+        query = query.where(AuditEntry.id > bindparam("before", type_=Integer))
     order = AuditEntry.id.asc() if backward else AuditEntry.id.desc()
     return query.order_by(order).limit(bindparam("limit", type_=Integer))
 
@@ -121,7 +124,7 @@ async def list_audit_entries(
     actor: Actor,
     company_id: int,
     filters: AuditFilter,
-    window: Window,
+    request: PageRequest,
 ) -> Page[AuditRow]:
     """A company's log (and its subtree's), newest first, keyset on the id both ways."""
     company = await authorize_company(
@@ -138,7 +141,7 @@ async def list_audit_entries(
         raise NotFoundError("User", field="actorId")
     if filters.target is not None:
         await _check_target(session, actor, filters.target)
-    cursor = window.key(int)
+    after, before = cursor_keys(request, int)
     query = _query(
         subtree=filters.include_descendants,
         actor=filters.actor_id is not None,
@@ -146,10 +149,11 @@ async def list_audit_entries(
         target=filters.target is not None,
         since=filters.since is not None,
         until=filters.until is not None,
-        cursor=cursor is not None,
-        backward=window.backward,
+        after=after is not None,
+        before=before is not None,
+        backward=request.backward,
     )
-    values: dict[str, Any] = {"limit": window.size + 1}
+    values: dict[str, Any] = {"limit": request.limit}
     if filters.include_descendants:
         values["path"], values["path_end"] = company.path, subtree_upper_bound(company.path)
     else:
@@ -164,10 +168,12 @@ async def list_audit_entries(
         values["since"] = filters.since
     if filters.until is not None:
         values["until"] = filters.until
-    if cursor is not None:
-        values["cursor"] = cursor[0]
+    if after is not None:
+        values["after"] = after[0]
+    if before is not None:
+        values["before"] = before[0]
     rows = [_row(row, actor.company_path) for row in await session.execute(query, values)]
-    return window.page(rows, key=lambda row: (row.id,))
+    return Page.from_rows(rows, request, key=lambda row: (row.id,))
 
 
 def _row(row: Any, reader_path: str) -> AuditRow:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 import uuid
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from typing import Any, NamedTuple
 
@@ -40,7 +40,7 @@ from services.errors import (
     NotFoundError,
     ValidationError,
 )
-from services.pagination import Page, PageRequest, cursor_key
+from services.pagination import Page, PageRequest, cursor_keys, keyset
 from services.validation import clean_country_code, clean_name
 
 
@@ -153,7 +153,8 @@ async def _page(
     counts: WithCounts | None,
     key: Callable[[CompanyRow], tuple[Any, ...]] = _by_path,
 ) -> CompanyPage:
-    result = await session.execute(_with_counts(query.limit(request.first + 1), counts))
+    # `query` is already cut to the page (`keyset`: conditions, order, limit).
+    result = await session.execute(_with_counts(query, counts))
     return Page.from_rows(_company_rows(result, counts), request, key=key)
 
 
@@ -171,10 +172,7 @@ def _subtree_query(
     query = _rows().where(in_subtree(root.path), _not_archived(filters))
     if max_depth is not None:
         query = query.where(Company.depth <= root.depth + max_depth)
-    after = cursor_key(request, str)
-    if after is not None:
-        query = query.where(Company.path > after[0])
-    return query.order_by(Company.path)
+    return keyset(query, request, [Company.path], str)
 
 
 async def company_tree(
@@ -218,10 +216,7 @@ async def company_children(
     counts: WithCounts | None = None,
 ) -> CompanyPage:
     query = _rows().where(Company.parent_id == company.id, _not_archived(filters))
-    after = cursor_key(request, str)
-    if after is not None:
-        query = query.where(Company.path > after[0])
-    return await _page(session, query.order_by(Company.path), request, counts)
+    return await _page(session, keyset(query, request, [Company.path], str), request, counts)
 
 
 class ChildrenKey(NamedTuple):
@@ -237,37 +232,43 @@ async def children_pages(
     session: AsyncSession, keys: Sequence[ChildrenKey]
 ) -> dict[ChildrenKey, CompanyPage]:
     """Batch load: the children pages of many companies, one statement per kind of page
-    asked (the same `first`, `after`, filters and counts; in a list, all its rows): each
-    parent's children are numbered in path order and the first `first + 1` kept."""
+    asked (the same size, direction, cursors, filters and counts; in a list, all its rows):
+    each parent's children are numbered in path order from the end the page reads from
+    (descending for `last`) and the first `size + 1` kept.
+
+    A request's `scope` differs per parent (a cursor is bound to its company's list) and
+    was checked when the cursor was decoded, so kinds are grouped without it and each
+    page hands out cursors of its own parent."""
     found: dict[ChildrenKey, CompanyPage] = {}
-    kinds = {(key.request, key.filters, key.counts) for key in keys}
-    for request, filters, counts in kinds:
-        parents = sorted(
-            {
-                k.parent_id
-                for k in keys
-                if (k.request, k.filters, k.counts) == (request, filters, counts)
-            }
-        )
-        number = func.row_number().over(partition_by=Company.parent_id, order_by=Company.path)
+    kinds: dict[tuple[PageRequest, CompanyFilter, WithCounts | None], list[ChildrenKey]] = {}
+    for key in keys:
+        kind = (replace(key.request, scope=""), key.filters, key.counts)
+        kinds.setdefault(kind, []).append(key)
+    for (request, filters, counts), members in kinds.items():
+        parents = sorted({k.parent_id for k in members})
+        order = Company.path.desc() if request.backward else Company.path.asc()
+        number = func.row_number().over(partition_by=Company.parent_id, order_by=order)
         inner = _with_counts(_rows(), counts).add_columns(number.label("n"))
         inner = inner.where(Company.parent_id.in_(parents), _not_archived(filters))
-        after = cursor_key(request, str)
+        after, before = cursor_keys(request, str)
         if after is not None:
             inner = inner.where(Company.path > after[0])
+        if before is not None:
+            inner = inner.where(Company.path < before[0])
         numbered = inner.subquery()
         query = (
             select(*numbered.c)
-            .where(numbered.c.n <= request.first + 1)
-            .order_by(numbered.c.parent_id, numbered.c.path)
+            .where(numbered.c.n <= request.limit)
+            .order_by(numbered.c.parent_id, numbered.c.n)
         )
         by_parent: dict[int, list[CompanyRow]] = {parent: [] for parent in parents}
         for row in _company_rows(await session.execute(query), counts):
             assert row.parent_id is not None
             by_parent[row.parent_id].append(row)
-        for parent, rows in by_parent.items():
-            page = Page.from_rows(rows, request, key=_by_path)
-            found[ChildrenKey(parent, request, filters, counts)] = page
+        for key in members:
+            # Rows come in reading order (reversed for `last`); `from_rows` turns them back.
+            page = Page.from_rows(by_parent[key.parent_id], key.request, key=_by_path)
+            found[key] = page
     return found
 
 
@@ -317,7 +318,7 @@ async def search_companies(
     term = term.strip()
     if len(term) > 200:
         raise ValidationError(
-            "Must be at most 200 characters", field="search", code=ErrorCode.TOO_LONG
+            "Must be at most 200 characters", field="search", code=ErrorCode.TOO_LONG, maximum=200
         )
     pattern = f"%{_escape_like(term.lower())}%"
     query = _rows().where(
@@ -325,13 +326,7 @@ async def search_companies(
         _not_archived(filters),
         func.lower(Company.name).like(pattern, escape="\\"),
     )
-    after = cursor_key(request, str, int)
-    if after is not None:
-        name, company_id = after
-        query = query.where(
-            (Company.name > name) | ((Company.name == name) & (Company.id > company_id))
-        )
-    query = query.order_by(Company.name, Company.id)
+    query = keyset(query, request, [Company.name, Company.id], str, int)
     return await _page(session, query, request, counts, key=_by_name)
 
 

@@ -33,7 +33,7 @@ from services import audit, events, idempotency
 from services.access import Named, authorize_company, authorize_named, require
 from services.audit import AuditAction as Act
 from services.errors import ErrorCode, NotFoundError, ValidationError
-from services.pagination import Page, PageRequest, cursor_key
+from services.pagination import Page, PageRequest, cursor_keys
 
 MAX_AMOUNT = 1_000_000
 MAX_REASON = 500
@@ -45,15 +45,21 @@ class InsufficientCreditsError(ValidationError):
             f"Not enough credits: {available} available",
             field=field,
             code=ErrorCode.INSUFFICIENT_CREDITS,
+            available=available,
         )
 
 
 def _clean_amount(amount: int) -> int:
     if amount < 1:
-        raise ValidationError("Must be at least 1", field="amount")
+        raise ValidationError(
+            "Must be at least 1", field="amount", code=ErrorCode.BELOW_MINIMUM, minimum=1
+        )
     if amount > MAX_AMOUNT:
         raise ValidationError(
-            f"Must be at most {MAX_AMOUNT}", field="amount", code=ErrorCode.OUT_OF_RANGE
+            f"Must be at most {MAX_AMOUNT}",
+            field="amount",
+            code=ErrorCode.OUT_OF_RANGE,
+            maximum=MAX_AMOUNT,
         )
     return amount
 
@@ -62,7 +68,10 @@ def _clean_reason(reason: str) -> str:
     reason = reason.strip()
     if len(reason) > MAX_REASON:
         raise ValidationError(
-            f"Must be at most {MAX_REASON} characters", field="reason", code=ErrorCode.TOO_LONG
+            f"Must be at most {MAX_REASON} characters",
+            field="reason",
+            code=ErrorCode.TOO_LONG,
+            maximum=MAX_REASON,
         )
     return reason
 
@@ -79,7 +88,10 @@ def _clean_reference(reference: str | None) -> str | None:
         return None
     if len(reference.strip()) > 100:
         raise ValidationError(
-            "Must be at most 100 characters", field="reference", code=ErrorCode.TOO_LONG
+            "Must be at most 100 characters",
+            field="reference",
+            code=ErrorCode.TOO_LONG,
+            maximum=100,
         )
     return reference.strip()
 
@@ -488,7 +500,14 @@ class EntryFilter:
 
 @cache
 def _entries_query(
-    *, kinds: bool, since: bool, until: bool, after: bool, with_actors: bool
+    *,
+    kinds: bool,
+    since: bool,
+    until: bool,
+    after: bool,
+    before: bool,
+    backward: bool,
+    with_actors: bool,
 ) -> Select[Any]:
     """The statement of a page of this shape, built once; the values are its parameters.
     With actors: each entry's actor's columns (`UserRow`), joined only when the actor's
@@ -502,9 +521,13 @@ def _entries_query(
         query = query.where(LedgerEntry.created_at >= bindparam("since"))
     if until:
         query = query.where(LedgerEntry.created_at < bindparam("until"))
+    # Newest first: `after` is older, `before` newer; `last` reads from the oldest up.
     if after:
         query = query.where(LedgerEntry.id < bindparam("after"))
-    query = query.order_by(LedgerEntry.id.desc()).limit(bindparam("limit", type_=Integer))
+    if before:
+        query = query.where(LedgerEntry.id > bindparam("before"))
+    order = LedgerEntry.id.asc() if backward else LedgerEntry.id.desc()
+    query = query.order_by(order).limit(bindparam("limit", type_=Integer))
     if not with_actors:
         return query
     place = aliased(Company, name="actor_company")
@@ -531,15 +554,17 @@ async def list_entries(
     does (the (company_id, id) index serves both). `with_actors` joins each entry's actor
     when the actor's company is in the viewer's subtree (null otherwise), in the same query."""
     await authorize_company(session, actor, Action.CREDIT_READ, company_id, field="companyId")
-    after = cursor_key(request, int)
+    after, before = cursor_keys(request, int)
     query = _entries_query(
         kinds=bool(filters.kinds),
         since=filters.since is not None,
         until=filters.until is not None,
         after=after is not None,
+        before=before is not None,
+        backward=request.backward,
         with_actors=with_actors,
     )
-    values: dict[str, Any] = {"company_id": company_id, "limit": request.first + 1}
+    values: dict[str, Any] = {"company_id": company_id, "limit": request.limit}
     if filters.kinds:
         values["kinds"] = list(filters.kinds)
     if filters.since is not None:
@@ -548,6 +573,8 @@ async def list_entries(
         values["until"] = filters.until
     if after is not None:
         values["after"] = after[0]
+    if before is not None:
+        values["before"] = before[0]
     if with_actors:
         values.update(actor_parameters(actor))
     result = await session.execute(query, values)

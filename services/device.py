@@ -31,7 +31,7 @@ from services.access import Lock, Named, authorize_company, authorize_named, req
 from services.audit import AuditAction as Act
 from services.credit import InsufficientCreditsError
 from services.errors import ConflictError, ErrorCode, NotFoundError, ValidationError
-from services.pagination import Page, PageRequest, cursor_key
+from services.pagination import Page, PageRequest, cursor_keys
 from services.validation import clean_name
 
 MAX_DATAPOINTS = 100_000
@@ -53,12 +53,18 @@ def _clean_spec(spec: DeviceSpec) -> DeviceSpec:
         raise ValidationError(
             "Use 1 to 100 letters, digits or . _ : / -, starting with a letter or digit",
             field="serialNumber",
+            code=ErrorCode.INVALID_FORMAT,
         )
     if spec.datapoints < 0:
-        raise ValidationError("Must not be negative", field="datapoints")
+        raise ValidationError(
+            "Must not be negative", field="datapoints", code=ErrorCode.BELOW_MINIMUM, minimum=0
+        )
     if spec.datapoints > MAX_DATAPOINTS:
         raise ValidationError(
-            f"Must be at most {MAX_DATAPOINTS}", field="datapoints", code=ErrorCode.OUT_OF_RANGE
+            f"Must be at most {MAX_DATAPOINTS}",
+            field="datapoints",
+            code=ErrorCode.OUT_OF_RANGE,
+            maximum=MAX_DATAPOINTS,
         )
     return DeviceSpec(
         serial_number=serial,
@@ -75,11 +81,16 @@ async def _check_account(
     """The account (locked) may take the device: same company, running, quota not short."""
     if account.company_id != company.id:
         raise NotFoundError("Account", field="accountId")
-    if account.state is not AccountState.ACTIVE or (
-        account.expires_at is not None and account.expires_at <= now
-    ):
+    if account.state is not AccountState.ACTIVE:
+        # Not approved (pending, rejected, cancelled): the same code as changing it.
         raise ValidationError(
-            "The account is not active: no new device can be bound to it",
+            "The account is not approved: no device can be bound to it",
+            field="accountId",
+            code=ErrorCode.ACCOUNT_CLOSED,
+        )
+    if account.expires_at is not None and account.expires_at <= now:
+        raise ValidationError(
+            "The account has expired: no new device can be bound to it",
             field="accountId",
             code=ErrorCode.ACCOUNT_EXPIRED,
         )
@@ -88,7 +99,9 @@ async def _check_account(
     )
     if unit is not BillingUnit.DATAPOINTS:
         raise ValidationError(
-            "Only accounts with a datapoint license take devices", field="accountId"
+            "Only accounts with a datapoint license take devices",
+            field="accountId",
+            code=ErrorCode.NOT_BILLED_BY_DATAPOINTS,
         )
     used = await session.scalar(
         select(func.coalesce(func.sum(Device.datapoints), 0)).where(
@@ -101,6 +114,9 @@ async def _check_account(
             f"The account has {left} datapoints left; the device needs {datapoints}",
             field="datapoints",
             code=ErrorCode.QUOTA_EXCEEDED,
+            in_use=int(used or 0),
+            available=left,
+            maximum=account.datapoints,
         )
 
 
@@ -280,7 +296,14 @@ _COMPANY, _ACCOUNT = len(DEVICE_COLUMNS), -len(AccountRow._fields)
 
 @cache
 def _devices_query(
-    *, descendants: bool, status: bool, account: bool, after: bool, with_related: bool
+    *,
+    descendants: bool,
+    status: bool,
+    account: bool,
+    after: bool,
+    before: bool,
+    backward: bool,
+    with_related: bool,
 ) -> Select[Any]:
     """The statement of a page of this shape, built once; the values are its parameters.
     The scope is the authorized company's subtree (or the company alone), in the query.
@@ -302,7 +325,10 @@ def _devices_query(
         query = query.where(Device.account_id == bindparam("account_id"))
     if after:
         query = query.where(Device.id > bindparam("after"))
-    query = query.order_by(Device.id).limit(bindparam("limit", type_=Integer))
+    if before:
+        query = query.where(Device.id < bindparam("before"))
+    order = Device.id.desc() if backward else Device.id.asc()  # `last` reads from the end
+    query = query.order_by(order).limit(bindparam("limit", type_=Integer))
     if not with_related:
         return query
     return query.add_columns(
@@ -327,15 +353,17 @@ async def list_devices(
     company = await authorize_company(
         session, actor, Action.DEVICE_READ, company_id or actor.company_id, field="companyId"
     )
-    after = cursor_key(request, int)
+    after, before = cursor_keys(request, int)
     query = _devices_query(
         descendants=filters.include_descendants,
         status=filters.status is not None,
         account=filters.account_id is not None,
         after=after is not None,
+        before=before is not None,
+        backward=request.backward,
         with_related=with_related,
     )
-    values: dict[str, Any] = {"limit": request.first + 1}
+    values: dict[str, Any] = {"limit": request.limit}
     if filters.include_descendants:
         values["path"] = company.path
         values["path_end"] = subtree_upper_bound(company.path)
@@ -347,6 +375,8 @@ async def list_devices(
         values["account_id"] = filters.account_id
     if after is not None:
         values["after"] = after[0]
+    if before is not None:
+        values["before"] = before[0]
     result = await session.execute(query, values)
     if not with_related:
         rows = [DeviceRow._make((*row, NOT_FETCHED, NOT_FETCHED)) for row in result]

@@ -23,8 +23,10 @@ class ErrorCode(enum.StrEnum):
     ARCHIVE_BLOCKED = "ARCHIVE_BLOCKED"
     INVALID_CREDENTIALS = "INVALID_CREDENTIALS"
     INVALID_TOKEN = "INVALID_TOKEN"
-    INVALID_CURSOR = "INVALID_CURSOR"
-    PAGE_SIZE_EXCEEDED = "PAGE_SIZE_EXCEEDED"
+    INVALID_CURSOR = "INVALID_CURSOR"  # not one of ours, or taken from another list
+    PAGE_SIZE_EXCEEDED = "PAGE_SIZE_EXCEEDED"  # `first`/`last` above the maximum
+    PAGE_SIZE_NEGATIVE = "PAGE_SIZE_NEGATIVE"
+    FIRST_AND_LAST = "FIRST_AND_LAST"  # both directions asked at once
     INVALID_EMAIL = "INVALID_EMAIL"
     EMAIL_TAKEN = "EMAIL_TAKEN"
     INVITATION_PENDING = "INVITATION_PENDING"
@@ -49,6 +51,25 @@ class ErrorCode(enum.StrEnum):
     INVALID_DATE_RANGE = "INVALID_DATE_RANGE"  # `since` after `until`
     CURSOR_EXPIRED = "CURSOR_EXPIRED"  # a subscription's `after` is older than the events kept
     TOO_MANY_SUBSCRIPTIONS = "TOO_MANY_SUBSCRIPTIONS"
+    # One code per validation rule of SPEC sections 2-5 (INVALID_VALUE stays the code of
+    # shape errors that are no rule of the domain: control characters, an idempotency key
+    # of the wrong length, a password over the length a hash accepts at sign-in).
+    BELOW_MINIMUM = "BELOW_MINIMUM"  # a number under its minimum (`minimum`)
+    INVALID_FORMAT = "INVALID_FORMAT"  # a serial number or license code of the wrong shape
+    INVALID_EMAIL_DOMAIN = "INVALID_EMAIL_DOMAIN"
+    DATAPOINTS_BELOW_MINIMUM = "DATAPOINTS_BELOW_MINIMUM"  # under 20 (`minimum`)
+    DATAPOINTS_IN_USE = "DATAPOINTS_IN_USE"  # under the devices' datapoints (`inUse`)
+    METERS_BELOW_MINIMUM = "METERS_BELOW_MINIMUM"  # a meter license under 1 meter
+    NOT_BILLED_BY_METERS = "NOT_BILLED_BY_METERS"  # meters, PODs, RtM on a datapoint license
+    NOT_BILLED_BY_DATAPOINTS = "NOT_BILLED_BY_DATAPOINTS"  # datapoints on a meter license
+    RTC_ONLY_IN_SPAIN = "RTC_ONLY_IN_SPAIN"
+    CARD_TYPE_REQUIRED = "CARD_TYPE_REQUIRED"  # paying by credit card without a card type
+    CARD_TYPE_NOT_APPLICABLE = "CARD_TYPE_NOT_APPLICABLE"  # a card type, another method
+    EXTENSION_EMPTY = "EXTENSION_EMPTY"  # an extension asking for nothing
+    LICENSE_UNCHANGED = "LICENSE_UNCHANGED"  # a license change to the current license
+    BILLING_UNIT_CHANGE = "BILLING_UNIT_CHANGE"  # DATAPOINTS <-> METERS needs a new account
+    SAME_ACCOUNT = "SAME_ACCOUNT"  # a datapoint transfer to the account itself
+    LICENSE_CODE_TAKEN = "LICENSE_CODE_TAKEN"
 
 
 class ArchiveBlocker(enum.StrEnum):
@@ -70,12 +91,27 @@ class DomainError(Exception):
     # A security event to record although the request fails (services.audit.refuse).
     audit_event: Any = None
 
-    def __init__(self, message: str, *, field: str | None = None, code: ErrorCode | None = None):
+    def __init__(
+        self,
+        message: str,
+        *,
+        field: str | None = None,
+        code: ErrorCode | None = None,
+        minimum: int | None = None,
+        maximum: int | None = None,
+        in_use: int | None = None,
+        available: int | None = None,
+    ):
         super().__init__(message)
         self.message = message
         self.field = field
         if code is not None:
             self.code = code
+        # The numbers a client needs to explain the rule in its own words.
+        self.minimum = minimum
+        self.maximum = maximum
+        self.in_use = in_use
+        self.available = available
 
 
 class ValidationError(DomainError):
@@ -176,9 +212,34 @@ class ForbiddenError(AccessError):
 
 
 class BadInputError(AccessError):
-    """Malformed arguments to a query (cursor, page size, id): a top-level client error."""
+    """Malformed arguments to a query (cursor, page size, id): a top-level client error.
+
+    `extensions.code` stays `BAD_USER_INPUT`; `reason` (an ErrorCode), `field` and the
+    numbers in `details` (e.g. `maximum`) say which rule and why."""
 
     extension_code = "BAD_USER_INPUT"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        reason: ErrorCode | None = None,
+        field: str | None = None,
+        **details: int | str,
+    ) -> None:
+        super().__init__(message)
+        self.reason = reason
+        self.field = field
+        self.details = details
+
+    @property
+    def extensions(self) -> dict[str, object]:
+        found: dict[str, object] = {"code": self.extension_code}
+        if self.reason is not None:
+            found["reason"] = self.reason.value
+        if self.field is not None:
+            found["field"] = self.field
+        return {**found, **self.details}
 
 
 class AccessChangedError(AccessError):

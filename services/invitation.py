@@ -33,7 +33,7 @@ from services.errors import (
     NotFoundError,
     ValidationError,
 )
-from services.pagination import Page, PageRequest, cursor_key
+from services.pagination import Page, PageRequest, keyset
 from services.passwords import check_password_policy, hash_password_async
 from services.tokens import TokenConfig
 from services.validation import clean_email, clean_name
@@ -327,10 +327,6 @@ async def list_invitations(
     query = select(Invitation).where(Invitation.company_id == company_id)
     if status is not None:
         query = query.where(_status_filter(status, utcnow()))
-    after = cursor_key(request, int)
-    if after is not None:
-        query = query.where(Invitation.id < after[0])
-    rows = list(
-        await session.scalars(query.order_by(Invitation.id.desc()).limit(request.first + 1))
-    )
+    query = keyset(query, request, [Invitation.id], int, descending=True)
+    rows = list(await session.scalars(query))
     return Page.from_rows(rows, request, key=lambda invitation: (invitation.id,))

@@ -84,10 +84,14 @@ def check_password_policy(
             f"Must be at least {MIN_LENGTH} characters",
             field=field,
             code=ErrorCode.PASSWORD_TOO_SHORT,
+            minimum=MIN_LENGTH,
         )
     if len(password) > MAX_LENGTH:
         raise ValidationError(
-            f"Must be at most {MAX_LENGTH} characters", field=field, code=ErrorCode.TOO_LONG
+            f"Must be at most {MAX_LENGTH} characters",
+            field=field,
+            code=ErrorCode.TOO_LONG,
+            maximum=MAX_LENGTH,
         )
     # The values whole (an email as the password) and their words (its local part).
     words = [value for value in user_inputs if value] + [

@@ -36,7 +36,7 @@ from services.errors import (
     ValidationError,
 )
 from services.invitation import check_role_grant
-from services.pagination import Page, PageRequest, cursor_key
+from services.pagination import Page, PageRequest, keyset
 from services.passwords import (
     check_password_policy,
     hash_password_async,
@@ -105,10 +105,7 @@ async def list_users(
         query = query.where(User.role == filters.role)
     if filters.active is not None:
         query = query.where(User.is_active.is_(filters.active))
-    after = cursor_key(request, str)
-    if after is not None:
-        query = query.where(User.email > after[0])
-    rows = list(await session.scalars(query.order_by(User.email).limit(request.first + 1)))
+    rows = list(await session.scalars(keyset(query, request, [User.email], str)))
     return Page.from_rows(rows, request, key=lambda user: (user.email,))
 
 

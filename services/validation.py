@@ -30,7 +30,10 @@ def clean_name(value: str, *, field: str = "name", max_length: int = 200) -> str
         raise ValidationError("Must not be empty", field=field, code=ErrorCode.REQUIRED)
     if len(name) > max_length:
         raise ValidationError(
-            f"Must be at most {max_length} characters", field=field, code=ErrorCode.TOO_LONG
+            f"Must be at most {max_length} characters",
+            field=field,
+            code=ErrorCode.TOO_LONG,
+            maximum=max_length,
         )
     if any(unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp") for ch in name):
         raise ValidationError("Must not contain control characters", field=field)
@@ -55,7 +58,7 @@ def clean_email(value: str, *, field: str = "email") -> str:
         raise ValidationError("Must not be empty", field=field, code=ErrorCode.REQUIRED)
     if len(candidate) > 254:
         raise ValidationError(
-            "Must be at most 254 characters", field=field, code=ErrorCode.TOO_LONG
+            "Must be at most 254 characters", field=field, code=ErrorCode.TOO_LONG, maximum=254
         )
     try:
         # No DNS lookup: deliverability is the mail server's business, not a form check.

@@ -75,6 +75,9 @@ def pk(global_id: str) -> int:
 # --- mutations -----------------------------------------------------------------------
 
 ERROR_FIELDS = "... on Error { code field message }"
+# The numbers of a rule (`union(..., NUMBERS)` where the result has a ValidationError).
+NUMBERS = "ValidationError { minimum maximum inUse available }"
+_NUMBER_KEYS = ("minimum", "maximum", "inUse", "available")
 
 
 def union(*members: str) -> str:
@@ -109,10 +112,17 @@ def error(code: str, field: str | None, typename: str = "ValidationError") -> di
 
 def without_message(result: dict[str, Any]) -> dict[str, Any]:
     """A typed error without its message (which must be there) and, for an
-    ArchiveBlockedError, its blockers (which tests check on their own)."""
+    ArchiveBlockedError, its blockers, and the numbers of its rule (which tests check on
+    their own, with `numbers`)."""
     assert isinstance(result.get("message"), str), result
     assert result["message"]
-    return {key: value for key, value in result.items() if key not in ("message", "blockers")}
+    dropped = ("message", "blockers", *_NUMBER_KEYS)
+    return {key: value for key, value in result.items() if key not in dropped}
+
+
+def numbers(result: dict[str, Any]) -> dict[str, int]:
+    """The numbers a typed error gives for its rule (those that are not null)."""
+    return {key: result[key] for key in _NUMBER_KEYS if result.get(key) is not None}
 
 
 # --- signing in ----------------------------------------------------------------------

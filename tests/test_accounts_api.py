@@ -37,15 +37,17 @@ from models.company import Company
 from models.device import Device, DeviceStatus
 from models.mail import OutboxMessage
 from models.user import Role, User
-from services.account import MAX_AMOUNT
+from services.account import MAX_AMOUNT, MAX_PERIOD_MONTHS
 from tests.factories import Factory
 from tests.graphql import (
+    NUMBERS,
     GraphQLClient,
     Response,
     cid,
     error,
     gid,
     mutation,
+    numbers,
     pk,
     union,
     without_message,
@@ -53,14 +55,17 @@ from tests.graphql import (
 from tests.helpers import Maker, account_request, get_row, license_ids, snapshot_of
 from tests.worlds import ApiWorld, standard_tree
 
-APPLICATION_FIELDS = union("""ApplicationPayload {
+APPLICATION_FIELDS = union(
+    """ApplicationPayload {
     application {
       id kind status reason change
       account { id status datapoints meters emailDomain license { code }
                 pendingApplication { id } }
       targetAccount { id datapoints pendingApplication { id } }
     }
-  }""")
+  }""",
+    NUMBERS,
+)
 
 MUTATIONS = [
     "accountRequest",
@@ -322,33 +327,37 @@ INVALID_REQUESTS = [
         error("NOT_FOUND", "companyId", "NotFoundError"),
         id="company-unknown",
     ),
-    pytest.param({"datapoints": 19}, error("INVALID_VALUE", "datapoints"), id="dp-below-20"),
-    pytest.param({"datapoints": 0}, error("INVALID_VALUE", "datapoints"), id="dp-none"),
+    pytest.param(
+        {"datapoints": 19}, error("DATAPOINTS_BELOW_MINIMUM", "datapoints"), id="dp-below-20"
+    ),
+    pytest.param({"datapoints": 0}, error("DATAPOINTS_BELOW_MINIMUM", "datapoints"), id="dp-none"),
     pytest.param(
         {"licenseId": "STARTER_MTR", "meters": 2, "datapoints": 20},
-        error("INVALID_VALUE", "datapoints"),
+        error("NOT_BILLED_BY_DATAPOINTS", "datapoints"),
         id="datapoints-on-a-meter-license",
     ),
     pytest.param(
         {"licenseId": "PROFESSIONAL_MTR", "datapoints": 0, "meters": 0},
-        error("INVALID_VALUE", "meters"),
+        error("METERS_BELOW_MINIMUM", "meters"),
         id="no-meters-on-a-meter-license",
     ),
-    pytest.param({"meters": 1}, error("INVALID_VALUE", "meters"), id="meters-on-dp"),
-    pytest.param({"pods": 1}, error("INVALID_VALUE", "pods"), id="pods-on-dp"),
-    pytest.param({"realtimeMeters": 1}, error("INVALID_VALUE", "realtimeMeters"), id="rtm-on-dp"),
-    pytest.param({"datapoints": -1}, error("INVALID_VALUE", "datapoints"), id="dp-negative"),
+    pytest.param({"meters": 1}, error("NOT_BILLED_BY_METERS", "meters"), id="meters-on-dp"),
+    pytest.param({"pods": 1}, error("NOT_BILLED_BY_METERS", "pods"), id="pods-on-dp"),
+    pytest.param(
+        {"realtimeMeters": 1}, error("NOT_BILLED_BY_METERS", "realtimeMeters"), id="rtm-on-dp"
+    ),
+    pytest.param({"datapoints": -1}, error("BELOW_MINIMUM", "datapoints"), id="dp-negative"),
     pytest.param(
         {"licenseId": "STARTER_MTR", "datapoints": 0, "meters": -1},
-        error("INVALID_VALUE", "meters"),
+        error("BELOW_MINIMUM", "meters"),
         id="meters-negative",
     ),
-    pytest.param({"pods": -1}, error("INVALID_VALUE", "pods"), id="pods-negative"),
+    pytest.param({"pods": -1}, error("BELOW_MINIMUM", "pods"), id="pods-negative"),
     pytest.param(
-        {"realtimeMeters": -1}, error("INVALID_VALUE", "realtimeMeters"), id="rtm-negative"
+        {"realtimeMeters": -1}, error("BELOW_MINIMUM", "realtimeMeters"), id="rtm-negative"
     ),
-    pytest.param({"rtcLines": -1}, error("INVALID_VALUE", "rtcLines"), id="rtc-negative"),
-    pytest.param({"smsCredits": -1}, error("INVALID_VALUE", "smsCredits"), id="sms-negative"),
+    pytest.param({"rtcLines": -1}, error("BELOW_MINIMUM", "rtcLines"), id="rtc-negative"),
+    pytest.param({"smsCredits": -1}, error("BELOW_MINIMUM", "smsCredits"), id="sms-negative"),
     pytest.param(
         {"datapoints": MAX_AMOUNT + 1}, error("OUT_OF_RANGE", "datapoints"), id="dp-above-max"
     ),
@@ -369,45 +378,51 @@ INVALID_REQUESTS = [
     pytest.param(
         {"smsCredits": MAX_AMOUNT + 1}, error("OUT_OF_RANGE", "smsCredits"), id="sms-above-max"
     ),
-    pytest.param({"periodMonths": 0}, error("INVALID_VALUE", "periodMonths"), id="period-0"),
-    pytest.param({"periodMonths": -1}, error("INVALID_VALUE", "periodMonths"), id="period-neg"),
-    pytest.param({"periodMonths": 121}, error("INVALID_VALUE", "periodMonths"), id="period-121"),
+    pytest.param({"periodMonths": 0}, error("OUT_OF_RANGE", "periodMonths"), id="period-0"),
+    pytest.param({"periodMonths": -1}, error("OUT_OF_RANGE", "periodMonths"), id="period-neg"),
+    pytest.param({"periodMonths": 121}, error("OUT_OF_RANGE", "periodMonths"), id="period-121"),
     pytest.param(
         {"paymentMethod": "CREDIT_CARD"},
-        error("INVALID_VALUE", "cardType"),
+        error("CARD_TYPE_REQUIRED", "cardType"),
         id="credit-card-without-type",
     ),
     pytest.param(
         {"paymentMethod": "DIRECT_DEBIT", "cardType": "VISA"},
-        error("INVALID_VALUE", "cardType"),
+        error("CARD_TYPE_NOT_APPLICABLE", "cardType"),
         id="card-type-with-direct-debit",
     ),
     pytest.param(
         {"paymentMethod": "BANK_TRANSFER", "cardType": "MASTERCARD"},
-        error("INVALID_VALUE", "cardType"),
+        error("CARD_TYPE_NOT_APPLICABLE", "cardType"),
         id="card-type-with-bank-transfer",
     ),
     pytest.param(
-        {"emailDomain": "not a domain"}, error("INVALID_VALUE", "emailDomain"), id="domain-spaces"
+        {"emailDomain": "not a domain"},
+        error("INVALID_EMAIL_DOMAIN", "emailDomain"),
+        id="domain-spaces",
     ),
     pytest.param(
-        {"emailDomain": "a..b.com"}, error("INVALID_VALUE", "emailDomain"), id="domain-empty-label"
+        {"emailDomain": "a..b.com"},
+        error("INVALID_EMAIL_DOMAIN", "emailDomain"),
+        id="domain-empty-label",
     ),
     pytest.param(
-        {"emailDomain": "-x.com"}, error("INVALID_VALUE", "emailDomain"), id="domain-hyphen"
+        {"emailDomain": "-x.com"}, error("INVALID_EMAIL_DOMAIN", "emailDomain"), id="domain-hyphen"
     ),
     pytest.param(
         {"emailDomain": DOMAIN_300},
-        error("INVALID_VALUE", "emailDomain"),
+        error("INVALID_EMAIL_DOMAIN", "emailDomain"),
         id="domain-300-chars",
     ),
     pytest.param(
         {"emailDomain": "a" * 296 + ".com"},
-        error("INVALID_VALUE", "emailDomain"),
+        error("INVALID_EMAIL_DOMAIN", "emailDomain"),
         id="domain-label-too-long",
     ),
     pytest.param(
-        {"emailDomain": "localhost"}, error("INVALID_VALUE", "emailDomain"), id="domain-one-label"
+        {"emailDomain": "localhost"},
+        error("INVALID_EMAIL_DOMAIN", "emailDomain"),
+        id="domain-one-label",
     ),
     pytest.param({"comment": "c" * 2001}, error("TOO_LONG", "comment"), id="comment-too-long"),
 ]
@@ -477,7 +492,7 @@ async def test_rtc_lines_only_for_companies_in_spain(world: World, sessionmaker:
             new_account(world, world.berlin, rtcLines=2, **license_overrides),
             world.boss,
         )
-        assert without_message(refused) == error("INVALID_VALUE", "rtcLines")
+        assert without_message(refused) == error("RTC_ONLY_IN_SPAIN", "rtcLines")
     assert await snapshot(sessionmaker) == before
     # but without RTC lines the German site may have an account
     await world.file("accountRequest", new_account(world, world.berlin))
@@ -787,17 +802,19 @@ async def test_license_create_is_for_platform_administrators(
 @pytest.mark.parametrize(
     ("data", "expected"),
     [
-        pytest.param({"code": ""}, error("INVALID_VALUE", "code"), id="code-empty"),
-        pytest.param({"code": "E"}, error("INVALID_VALUE", "code"), id="code-one-char"),
-        pytest.param({"code": "1DP"}, error("INVALID_VALUE", "code"), id="code-digit-first"),
-        pytest.param({"code": "ENT-DP"}, error("INVALID_VALUE", "code"), id="code-hyphen"),
-        pytest.param({"code": "ÉNTERPRISE"}, error("INVALID_VALUE", "code"), id="code-accent"),
-        pytest.param({"code": "E" * 51}, error("INVALID_VALUE", "code"), id="code-51-chars"),
-        pytest.param({"code": "starter_dp"}, error("INVALID_VALUE", "code"), id="code-duplicate"),
+        pytest.param({"code": ""}, error("INVALID_FORMAT", "code"), id="code-empty"),
+        pytest.param({"code": "E"}, error("INVALID_FORMAT", "code"), id="code-one-char"),
+        pytest.param({"code": "1DP"}, error("INVALID_FORMAT", "code"), id="code-digit-first"),
+        pytest.param({"code": "ENT-DP"}, error("INVALID_FORMAT", "code"), id="code-hyphen"),
+        pytest.param({"code": "ÉNTERPRISE"}, error("INVALID_FORMAT", "code"), id="code-accent"),
+        pytest.param({"code": "E" * 51}, error("INVALID_FORMAT", "code"), id="code-51-chars"),
+        pytest.param(
+            {"code": "starter_dp"}, error("LICENSE_CODE_TAKEN", "code"), id="code-duplicate"
+        ),
         pytest.param({"name": ""}, error("REQUIRED", "name"), id="name-empty"),
         pytest.param({"name": "n" * 101}, error("TOO_LONG", "name"), id="name-too-long"),
-        pytest.param({"rank": -1}, error("INVALID_VALUE", "rank"), id="rank-negative"),
-        pytest.param({"rank": 1001}, error("INVALID_VALUE", "rank"), id="rank-above-1000"),
+        pytest.param({"rank": -1}, error("OUT_OF_RANGE", "rank"), id="rank-negative"),
+        pytest.param({"rank": 1001}, error("OUT_OF_RANGE", "rank"), id="rank-above-1000"),
     ],
 )
 async def test_license_create_rejects_invalid_input(
@@ -814,7 +831,7 @@ async def test_license_create_twice_with_one_code(world: World, sessionmaker: Ma
     assert first.data["licenseCreate"]["__typename"] == "LicensePayload"
     before = await snapshot(sessionmaker)
     second = await create_license(world, world.root, code="Enterprise_DP", name="Another")
-    assert without_message(second.data["licenseCreate"]) == error("INVALID_VALUE", "code")
+    assert without_message(second.data["licenseCreate"]) == error("LICENSE_CODE_TAKEN", "code")
     assert await snapshot(sessionmaker) == before
 
 
@@ -1054,7 +1071,7 @@ async def test_an_approval_revalidates_a_freeing_extension(
     # when the desk approves
     result = await world.decide("approve", filed["id"])
     # then the approval is refused on the datapoints, and nothing changes
-    assert without_message(result) == error("INVALID_VALUE", "datapoints")
+    assert without_message(result) == error("DATAPOINTS_IN_USE", "datapoints")
     assert await snapshot(sessionmaker) == before
     account = await account_row(sessionmaker, scene.account)
     assert (account.datapoints, account.pending_application_id) == (100, pk(filed["id"]))
@@ -1104,16 +1121,22 @@ async def test_a_new_account_of_a_company_archived_meanwhile_is_not_approved(
 @pytest.mark.parametrize(
     ("devices", "data", "expected"),
     [
-        pytest.param((), {"datapoints": -81}, error("INVALID_VALUE", "datapoints"), id="to-19"),
-        pytest.param((), {"datapoints": -100}, error("INVALID_VALUE", "datapoints"), id="to-0"),
-        pytest.param((), {"datapoints": -101}, error("INVALID_VALUE", "datapoints"), id="to-neg"),
         pytest.param(
-            (30, 30), {"datapoints": -50}, error("INVALID_VALUE", "datapoints"), id="below-used"
+            (), {"datapoints": -81}, error("DATAPOINTS_BELOW_MINIMUM", "datapoints"), id="to-19"
         ),
-        pytest.param((), {}, error("INVALID_VALUE", "datapoints"), id="nothing-asked"),
-        pytest.param((), {"meters": -1}, error("INVALID_VALUE", "meters"), id="meters-negative"),
-        pytest.param((), {"smsCredits": -5}, error("INVALID_VALUE", "smsCredits"), id="sms-neg"),
-        pytest.param((), {"pods": 2}, error("INVALID_VALUE", "pods"), id="pods-on-dp"),
+        pytest.param(
+            (), {"datapoints": -100}, error("DATAPOINTS_BELOW_MINIMUM", "datapoints"), id="to-0"
+        ),
+        pytest.param(
+            (), {"datapoints": -101}, error("DATAPOINTS_BELOW_MINIMUM", "datapoints"), id="to-neg"
+        ),
+        pytest.param(
+            (30, 30), {"datapoints": -50}, error("DATAPOINTS_IN_USE", "datapoints"), id="below-used"
+        ),
+        pytest.param((), {}, error("EXTENSION_EMPTY", "datapoints"), id="nothing-asked"),
+        pytest.param((), {"meters": -1}, error("BELOW_MINIMUM", "meters"), id="meters-negative"),
+        pytest.param((), {"smsCredits": -5}, error("BELOW_MINIMUM", "smsCredits"), id="sms-neg"),
+        pytest.param((), {"pods": 2}, error("NOT_BILLED_BY_METERS", "pods"), id="pods-on-dp"),
         pytest.param(
             (), {"datapoints": MAX_AMOUNT}, error("OUT_OF_RANGE", "datapoints"), id="above-max"
         ),
@@ -1142,7 +1165,7 @@ async def test_rtc_lines_extension_outside_spain(world: World, sessionmaker: Mak
     result = await world.result(
         "accountExtensionRequest", {"accountId": german, "rtcLines": 1}, world.boss
     )
-    assert without_message(result) == error("INVALID_VALUE", "rtcLines")
+    assert without_message(result) == error("RTC_ONLY_IN_SPAIN", "rtcLines")
     assert await snapshot(sessionmaker) == before
 
 
@@ -1189,13 +1212,16 @@ async def test_a_transfer_between_companies_by_their_common_ancestor(
 @pytest.mark.parametrize(
     ("devices", "datapoints", "expected"),
     [
-        pytest.param((), 81, error("INVALID_VALUE", "datapoints"), id="source-below-20"),
-        pytest.param((), 100, error("INVALID_VALUE", "datapoints"), id="everything"),
-        pytest.param((70,), 40, error("INVALID_VALUE", "datapoints"), id="source-below-used"),
-        pytest.param((), 0, error("INVALID_VALUE", "datapoints"), id="zero"),
-        pytest.param((), -10, error("INVALID_VALUE", "datapoints"), id="negative"),
+        pytest.param((), 81, error("DATAPOINTS_BELOW_MINIMUM", "datapoints"), id="source-below-20"),
+        pytest.param((), 100, error("DATAPOINTS_BELOW_MINIMUM", "datapoints"), id="everything"),
+        pytest.param((70,), 40, error("DATAPOINTS_IN_USE", "datapoints"), id="source-below-used"),
+        pytest.param((), 0, error("BELOW_MINIMUM", "datapoints"), id="zero"),
+        pytest.param((), -10, error("BELOW_MINIMUM", "datapoints"), id="negative"),
         pytest.param(
-            (), MAX_AMOUNT, error("INVALID_VALUE", "datapoints"), id="more-than-the-source-has"
+            (),
+            MAX_AMOUNT,
+            error("DATAPOINTS_BELOW_MINIMUM", "datapoints"),
+            id="more-than-the-source-has",
         ),
     ],
 )
@@ -1230,7 +1256,7 @@ async def test_a_transfer_is_revalidated_at_approval(
     await bind_devices(sessionmaker, scene.account, 70)
     before = await snapshot(sessionmaker)
     result = await world.decide("approve", filed["id"])
-    assert without_message(result) == error("INVALID_VALUE", "datapoints")
+    assert without_message(result) == error("DATAPOINTS_IN_USE", "datapoints")
     assert await snapshot(sessionmaker) == before
 
 
@@ -1246,7 +1272,7 @@ async def test_a_transfer_needs_two_datapoint_accounts(
         {"accountId": source, "targetAccountId": target, "datapoints": 10},
         world.boss,
     )
-    assert without_message(result) == error("INVALID_VALUE", "targetAccountId")
+    assert without_message(result) == error("NOT_BILLED_BY_DATAPOINTS", "targetAccountId")
     assert await snapshot(sessionmaker) == before
 
 
@@ -1281,7 +1307,7 @@ async def test_a_transfer_to_the_same_account(
         {"accountId": scene.account, "targetAccountId": scene.account, "datapoints": 10},
         world.boss,
     )
-    assert without_message(result) == error("INVALID_VALUE", "targetAccountId")
+    assert without_message(result) == error("SAME_ACCOUNT", "targetAccountId")
     assert await snapshot(sessionmaker) == before
 
 
@@ -1316,9 +1342,11 @@ async def test_two_opposite_transfers_at_once(
 @pytest.mark.parametrize(
     ("license", "expected"),
     [
-        pytest.param("STARTER_DP", error("INVALID_VALUE", "licenseId"), id="same-license"),
-        pytest.param("STARTER_MTR", error("INVALID_VALUE", "licenseId"), id="to-meters"),
-        pytest.param("PROFESSIONAL_MTR", error("INVALID_VALUE", "licenseId"), id="to-pro-meters"),
+        pytest.param("STARTER_DP", error("LICENSE_UNCHANGED", "licenseId"), id="same-license"),
+        pytest.param("STARTER_MTR", error("BILLING_UNIT_CHANGE", "licenseId"), id="to-meters"),
+        pytest.param(
+            "PROFESSIONAL_MTR", error("BILLING_UNIT_CHANGE", "licenseId"), id="to-pro-meters"
+        ),
         pytest.param(
             gid("License", 999_999),
             error("NOT_FOUND", "licenseId", "NotFoundError"),
@@ -1349,7 +1377,7 @@ async def test_a_meter_account_changes_license_among_meter_licenses(
         {"accountId": meter, "licenseId": world.licenses["PROFESSIONAL_DP"]},
         world.boss,
     )
-    assert without_message(refused) == error("INVALID_VALUE", "licenseId")
+    assert without_message(refused) == error("BILLING_UNIT_CHANGE", "licenseId")
     filed = await world.file(
         "accountLicenseChangeRequest",
         {"accountId": meter, "licenseId": world.licenses["PROFESSIONAL_MTR"]},
@@ -1789,3 +1817,76 @@ async def test_a_cancellation_or_a_refused_approval_mails_nobody(
     refused = await world.decide("approve", freeing["id"])
     assert refused["__typename"] == "ValidationError"
     assert await decision_mails(sessionmaker) == []
+
+
+# --- the numbers of a rule, for a client's own message ---------------------------------
+
+
+@pytest.mark.parametrize(
+    ("data", "code", "expected"),
+    [
+        pytest.param({"datapoints": 19}, "DATAPOINTS_BELOW_MINIMUM", {"minimum": 20}, id="dp"),
+        pytest.param(
+            {"periodMonths": 0},
+            "OUT_OF_RANGE",
+            {"minimum": 1, "maximum": MAX_PERIOD_MONTHS},
+            id="period",
+        ),
+        pytest.param(
+            {"licenseId": "STARTER_MTR", "datapoints": 0, "meters": 0},
+            "METERS_BELOW_MINIMUM",
+            {"minimum": 1},
+            id="meters",
+        ),
+        pytest.param({"comment": "c" * 2001}, "TOO_LONG", {"maximum": 2000}, id="comment"),
+        pytest.param({"rtcLines": 1}, "RTC_ONLY_IN_SPAIN", {}, id="rtc-no-numbers"),
+    ],
+)
+async def test_an_account_request_error_gives_the_rules_numbers(
+    world: World, data: dict[str, Any], code: str, expected: dict[str, int]
+) -> None:
+    result = await world.result(
+        "accountRequest", new_account(world, world.berlin, **data), world.boss
+    )
+    assert result["code"] == code, result
+    assert numbers(result) == expected
+
+
+async def test_an_extension_error_gives_the_datapoints_in_use(
+    world: World, scene: Scene, sessionmaker: Maker
+) -> None:
+    # given an account of 100 datapoints with 60 in use
+    await bind_devices(sessionmaker, scene.account, 30, 30)
+    # when 50 are to be freed, then it cannot go below 60, and says so in numbers
+    result = await world.result(
+        "accountExtensionRequest", {"accountId": scene.account, "datapoints": -50}, world.boss
+    )
+    assert result["code"] == "DATAPOINTS_IN_USE"
+    assert numbers(result) == {"minimum": 60, "inUse": 60}
+
+
+@pytest.mark.parametrize(
+    ("used", "moved", "code", "expected"),
+    [
+        pytest.param(
+            30, 90, "DATAPOINTS_IN_USE", {"minimum": 30, "inUse": 30, "available": 70}, id="used"
+        ),
+        pytest.param(
+            0, 90, "DATAPOINTS_BELOW_MINIMUM", {"minimum": 20, "inUse": 0, "available": 80}, id="20"
+        ),
+    ],
+)
+async def test_a_transfer_error_gives_what_the_source_can_give(
+    world: World, sessionmaker: Maker, used: int, moved: int, code: str, expected: dict[str, int]
+) -> None:
+    source = await world.account(datapoints=100)
+    target = await world.account(world.site, datapoints=50, name="Site")
+    if used:
+        await bind_devices(sessionmaker, source, used)
+    result = await world.result(
+        "datapointTransferRequest",
+        {"accountId": source, "targetAccountId": target, "datapoints": moved},
+        world.boss,
+    )
+    assert result["code"] == code, result
+    assert numbers(result) == expected

@@ -438,6 +438,52 @@ async def test_pages_join_up_forward_and_backward(world: AuditWorld) -> None:
     assert backward == ids
 
 
+async def test_audit_paging_is_every_connections(world: AuditWorld) -> None:
+    # The same paging as every other list (services/pagination.py): reasons on mistakes,
+    # a window between two cursors, cursors bound to their list and arguments.
+    for n in range(6):
+        await world.call("companyRename", {"id": cid(world.customer), "name": f"C{n}"}, world.admin)
+    await world.call("companyRename", {"id": cid(world.neighbour), "name": "N!"}, world.admin)
+    whole = await events(world, world.admin, world.customer, first=100)
+    ids = [n["id"] for n in nodes(whole)]
+    cursors = [e["cursor"] for e in whole.data["auditEvents"]["edges"]]
+    between = await events(world, world.admin, world.customer, after=cursors[1], before=cursors[5])
+    assert [n["id"] for n in nodes(between)] == ids[2:5]
+    both = await events(world, world.admin, world.customer, first=2, last=2)
+    assert both.errors[0]["extensions"]["reason"] == "FIRST_AND_LAST"
+    renames_only = await events(world, world.admin, world.customer, actions=["COMPANY_RENAME"])
+    cursor = renames_only.data["auditEvents"]["pageInfo"]["endCursor"]
+    unfiltered = await events(world, world.admin, world.customer, after=cursor)
+    assert codes(unfiltered) == ["BAD_USER_INPUT"]
+    assert unfiltered.errors[0]["extensions"]["reason"] == "INVALID_CURSOR"
+    # One company's history takes only its own cursors.
+    history = """query($id: ID!, $before: String) { company(id: $id) {
+      history(last: 1, before: $before) { pageInfo { startCursor } } } }"""
+    token = world.token(world.partner_admin)  # reads both companies
+    mine = await world.client(history, {"id": cid(world.customer)}, token=token)
+    start = mine.data["company"]["history"]["pageInfo"]["startCursor"]
+    again = await world.client(history, {"id": cid(world.customer), "before": start}, token=token)
+    assert not again.errors, again.errors
+    assert start is not None
+    other = await world.client(history, {"id": cid(world.neighbour), "before": start}, token=token)
+    assert other.errors[0]["extensions"]["reason"] == "INVALID_CURSOR"
+
+
+async def test_audit_pages_are_priced_by_first_or_last(world: AuditWorld) -> None:
+    headers = {"x-graphql-cost": "1"}
+    document = "query($c: ID!) { auditEvents(companyId: $c, %s) { edges { node { id } } } }"
+    estimated = []
+    for paging in ("first: 3", "last: 7", "first: null"):
+        response = await world.client(
+            document % paging,
+            {"c": cid(world.customer)},
+            token=world.token(world.admin),
+            headers=headers,
+        )
+        estimated.append(response.body["extensions"]["cost"]["estimated"])
+    assert estimated == [1 + 3 * 2, 1 + 7 * 2, 1 + 50 * 2]  # each row: its edge and node
+
+
 HISTORY = """
 query History($id: ID!) { node(id: $id) { ... on Device { history(first: 10) {
   edges { node { actionName changes { field before after } } } } } } }

@@ -48,7 +48,7 @@ from services.pagination import PageRequest, encode_cursor
 from tests.conftest import StatementCounter
 from tests.factories import Factory
 
-ALL = PageRequest(first=1000)
+ALL = PageRequest(size=1000)
 
 
 @dataclass

@@ -40,12 +40,14 @@ from services import credit, jobs
 from tests.conftest import StatementCounter
 from tests.factories import Factory
 from tests.graphql import (
+    NUMBERS,
     GraphQLClient,
     Response,
     cid,
     error,
     gid,
     mutation,
+    numbers,
     pk,
     union,
     without_message,
@@ -58,12 +60,13 @@ ENTRY_FIELDS = """
   company { id } device { id }
 """
 RESULTS = {
-    "creditGrant": union(f"CreditGrantPayload {{ entry {{ {ENTRY_FIELDS} }} }}"),
+    "creditGrant": union(f"CreditGrantPayload {{ entry {{ {ENTRY_FIELDS} }} }}", NUMBERS),
     "creditMove": union(
         f"CreditMovePayload {{ transferId outEntry {{ {ENTRY_FIELDS} }}"
-        f" inEntry {{ {ENTRY_FIELDS} }} }}"
+        f" inEntry {{ {ENTRY_FIELDS} }} }}",
+        NUMBERS,
     ),
-    "deviceRegister": union("DevicePayload { device { id company { id } } }"),
+    "deviceRegister": union("DevicePayload { device { id company { id } } }", NUMBERS),
     "deviceUnregister": union("DevicePayload { device { id status } }"),
     "companySetUseParentCredits": union("CompanyPayload { company { id useParentCredits } }"),
     "companyArchive": union(
@@ -252,8 +255,8 @@ async def test_grant_is_for_the_platforms_administrators(
 @pytest.mark.parametrize(
     ("overrides", "expected"),
     [
-        pytest.param({"amount": 0}, error("INVALID_VALUE", "amount"), id="zero"),
-        pytest.param({"amount": -5}, error("INVALID_VALUE", "amount"), id="negative"),
+        pytest.param({"amount": 0}, error("BELOW_MINIMUM", "amount"), id="zero"),
+        pytest.param({"amount": -5}, error("BELOW_MINIMUM", "amount"), id="negative"),
         pytest.param(
             {"amount": 1_000_001},
             error("OUT_OF_RANGE", "amount"),
@@ -482,6 +485,7 @@ async def test_moving_more_than_the_balance(
         world.partner_admin,
     )
     assert without_message(result) == error("INSUFFICIENT_CREDITS", "amount")
+    assert numbers(result) == {"available": granted}  # what the client can still move
     assert await snapshot(sessionmaker) == before
     assert await balances(sessionmaker, world.partner, world.customer) == [granted, 0]
 
@@ -489,8 +493,8 @@ async def test_moving_more_than_the_balance(
 @pytest.mark.parametrize(
     ("overrides", "expected"),
     [
-        pytest.param({"amount": 0}, error("INVALID_VALUE", "amount"), id="zero"),
-        pytest.param({"amount": -2}, error("INVALID_VALUE", "amount"), id="negative"),
+        pytest.param({"amount": 0}, error("BELOW_MINIMUM", "amount"), id="zero"),
+        pytest.param({"amount": -2}, error("BELOW_MINIMUM", "amount"), id="negative"),
         pytest.param(
             {"amount": 1_000_001},
             error("OUT_OF_RANGE", "amount"),

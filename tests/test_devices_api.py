@@ -37,11 +37,13 @@ from models.device import Device, DeviceStatus
 from models.user import Role, User
 from tests.factories import Factory
 from tests.graphql import (
+    NUMBERS,
     GraphQLClient,
     cid,
     error,
     gid,
     mutation,
+    numbers,
     pk,
     union,
     without_message,
@@ -61,7 +63,7 @@ DEVICE_FIELDS = """
   id serialNumber name model datapoints status registeredAt paidUntil unregisteredAt
   forfeitedDays company { id } account { id }
 """
-DEVICE_RESULT = union(f"DevicePayload {{ device {{ {DEVICE_FIELDS} }} }}")
+DEVICE_RESULT = union(f"DevicePayload {{ device {{ {DEVICE_FIELDS} }} }}", NUMBERS)
 GRANT_RESULT = union("CreditGrantPayload { entry { id kind amount balanceAfter } }")
 APPLICATION_RESULT = union("ApplicationPayload { application { id status account { id } } }")
 RESULTS = {
@@ -274,18 +276,18 @@ async def test_register_accepts_the_edges_of_valid_input(
 @pytest.mark.parametrize(
     ("overrides", "expected"),
     [
-        pytest.param({"serialNumber": ""}, error("INVALID_VALUE", "serialNumber"), id="empty"),
-        pytest.param({"serialNumber": "   "}, error("INVALID_VALUE", "serialNumber"), id="blank"),
+        pytest.param({"serialNumber": ""}, error("INVALID_FORMAT", "serialNumber"), id="empty"),
+        pytest.param({"serialNumber": "   "}, error("INVALID_FORMAT", "serialNumber"), id="blank"),
         pytest.param(
-            {"serialNumber": "SN 0001"}, error("INVALID_VALUE", "serialNumber"), id="inner-space"
+            {"serialNumber": "SN 0001"}, error("INVALID_FORMAT", "serialNumber"), id="inner-space"
         ),
         pytest.param(
-            {"serialNumber": "S" * 101}, error("INVALID_VALUE", "serialNumber"), id="101-chars"
+            {"serialNumber": "S" * 101}, error("INVALID_FORMAT", "serialNumber"), id="101-chars"
         ),
         pytest.param(
-            {"serialNumber": "-SN1"}, error("INVALID_VALUE", "serialNumber"), id="leading-dash"
+            {"serialNumber": "-SN1"}, error("INVALID_FORMAT", "serialNumber"), id="leading-dash"
         ),
-        pytest.param({"datapoints": -1}, error("INVALID_VALUE", "datapoints"), id="negative-dp"),
+        pytest.param({"datapoints": -1}, error("BELOW_MINIMUM", "datapoints"), id="negative-dp"),
         pytest.param(
             {"datapoints": 100_001},
             error("OUT_OF_RANGE", "datapoints"),
@@ -385,8 +387,9 @@ async def test_register_without_credits(
     before = await snapshot(sessionmaker)
     # when a device is registered
     result = await world.result("deviceRegister", register_input(world.customer), world.admin)
-    # then there are not enough credits, and nothing is written
+    # then there are not enough credits (none available), and nothing is written
     assert without_message(result) == error("INSUFFICIENT_CREDITS", "companyId")
+    assert numbers(result) == {"available": 0}
     assert await snapshot(sessionmaker) == before
     assert await balance_of(sessionmaker, world.customer) == 0
 
@@ -436,8 +439,9 @@ async def test_register_with_an_account_that_is_not_running(
     result = await world.result(
         "deviceRegister", register_input(world.customer, accountId=account_id), world.admin
     )
-    # then no new device can be bound to it, and nothing is written
-    assert without_message(result) == error("ACCOUNT_EXPIRED", "accountId")
+    # then no new device can be bound to it, each rule with its code, and nothing is written
+    code = "ACCOUNT_EXPIRED" if state == "expired" else "ACCOUNT_CLOSED"
+    assert without_message(result) == error(code, "accountId")
     assert await snapshot(sessionmaker) == before
 
 
@@ -450,7 +454,7 @@ async def test_register_with_a_meter_license_account(world: World, sessionmaker:
     result = await world.result(
         "deviceRegister", register_input(world.customer, accountId=account_id), world.admin
     )
-    assert without_message(result) == error("INVALID_VALUE", "accountId")
+    assert without_message(result) == error("NOT_BILLED_BY_DATAPOINTS", "accountId")
     assert await snapshot(sessionmaker) == before
 
 
@@ -471,6 +475,7 @@ async def test_an_account_quota_is_used_exactly_up_to_full(
     )
     # then the quota is short, on the datapoints, and nothing is written
     assert without_message(short) == error("QUOTA_EXCEEDED", "datapoints")
+    assert numbers(short) == {"available": 5, "inUse": 15, "maximum": 20}
     assert await snapshot(sessionmaker) == before
     # when a device of exactly the 5 left is bound, it is accepted
     await world.register(accountId=account_id, datapoints=5)

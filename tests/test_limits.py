@@ -212,6 +212,42 @@ async def test_the_page_size_comes_from_the_literal_the_variable_or_the_default(
     assert costs == [1 + 20 * 2, 1 + 7 * 2, 1 + 3 * 2, 1 + 1000 * 2]
 
 
+async def test_a_backward_page_is_priced_by_last(client: GraphQLClient, token: str) -> None:
+    query = (
+        "query Q($first: Int, $last: Int) {"
+        " companyTree(first: $first, last: $last) { edges { node { id } } } }"
+    )
+    headers = {"x-graphql-cost": "1"}
+
+    asked: list[tuple[str, dict[str, Any]]] = [
+        ("{ companyTree(last: 4) { edges { node { id } } } }", {}),
+        (query, {"last": 9}),
+        (query, {"first": None, "last": 9}),  # a null `first` is not a size
+        (query, {}),  # neither: the default page, 1,000
+        ("{ me { company { children(last: 6) { edges { node { id } } } } } }", {}),
+        ("{ me { company { children { edges { node { id } } } } } }", {}),  # default, 50
+    ]
+    costs = []
+    for document, variables in asked:
+        response, _ = await _post(client, document, variables, token=token, headers=headers)
+        costs.append(response.json()["extensions"]["cost"]["estimated"])
+
+    assert costs == [1 + 4 * 2, 1 + 9 * 2, 1 + 9 * 2, 1 + 1000 * 2, 3 + 6 * 2, 3 + 50 * 2]
+
+
+async def test_a_large_last_is_over_budget_like_a_large_first(
+    client: GraphQLClient, token: str
+) -> None:
+    # 5,000 tree rows with 50 children each: the size of `last` counts as `first`'s does
+    query = NESTED_ON_TREE_ROWS.replace("companyTree", "companyTree(last: 5000)").replace(
+        "children(first: 50)", "children(last: 50)"
+    )
+
+    response, _ = await _post(client, query, token=token)
+
+    assert _refusal(response)["extensions"]["budget"] == client.settings.cost_budget
+
+
 async def test_anonymous_requests_get_the_smaller_budget(client: GraphQLClient, token: str) -> None:
     # a document between the two budgets: 5,000 rows of four objects each
     query = "{ companyTree(first: 5000) { edges { node { id parent { id } counts { users } } } } }"

@@ -834,7 +834,7 @@ async def test_device_pages_read_rows_with_every_column(world: World, sessionmak
     assert set(AccountRow._fields) == set(Account.__table__.columns.keys())
     async with sessionmaker() as session:
         actor = actor_of(world.partner_admin, world.partner)
-        request = PageRequest(first=100)
+        request = PageRequest(size=100)
         pages = {
             (status, related): await list_devices(
                 session,

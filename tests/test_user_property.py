@@ -439,7 +439,7 @@ async def _perform(
                         role=step.role,
                         active=step.active,
                     ),
-                    request=PageRequest(first=MAX_USERS + 1),
+                    request=PageRequest(size=MAX_USERS + 1),
                 )
                 read = [world.index_of(user.id) for user in page.items]
         except ForbiddenError:

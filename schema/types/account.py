@@ -14,7 +14,9 @@ from models import account as models
 from models.base import utcnow
 from policies.scope import relation_of
 from resolvers import audit as audit_resolvers
+from resolvers.paging import Paging
 from schema.context import Info
+from schema.cost import CONNECTION, Cost
 from schema.enums import (
     AccountStatus,
     ApplicationKind,
@@ -25,7 +27,7 @@ from schema.enums import (
     Sector,
 )
 from schema.errors import NotFoundError, ValidationError
-from schema.types.common import Connection, Node, company_of, connection
+from schema.types.common import After, Before, Connection, First, Last, Node, company_of, connection
 from schema.types.company import Company
 from services import account as service
 from services.application import may_read_applications
@@ -36,11 +38,15 @@ if TYPE_CHECKING:
 
 @strawberry.type(description="A license of the catalog.")
 class License(Node):
-    code: str
-    name: str
-    billing_unit: BillingUnit  # type: ignore[valid-type]
+    code: str = strawberry.field(description="Its stable code, e.g. `STARTER_DP`.")
+    name: str = strawberry.field(description="Its name, for people.")
+    billing_unit: BillingUnit = strawberry.field(description="What it counts and charges by.")  # type: ignore[valid-type]
     rank: int = strawberry.field(description="Starter < Professional < ... within a unit.")
-    is_custom: bool
+    is_custom: bool = strawberry.field(
+        description=(
+            "Added by the platform's staff (`licenseCreate`), not one of the seeded licenses."
+        )
+    )
 
     @classmethod
     def is_type_of(cls, obj: Any, _info: Any) -> bool:
@@ -49,35 +55,55 @@ class License(Node):
 
 @strawberry.type(description="A licensed subscription of a company.")
 class Account(Node):
-    name: str
-    customer_name: str
+    name: str = strawberry.field(
+        description="The account's name (the project), as the company calls it."
+    )
+    customer_name: str = strawberry.field(description="The customer the project is for.")
     datapoints: int = strawberry.field(description="Contracted (datapoint licenses).")
-    meters: int
+    meters: int = strawberry.field(
+        description="Meters contracted (meter licenses; 0 on datapoint licenses)."
+    )
     pods: int = strawberry.field(description="Bill management: PODs / CUPS.")
-    realtime_meters: int
+    realtime_meters: int = strawberry.field(
+        description="Real-time meters (RtM) of bill management (meter licenses)."
+    )
     rtc_lines: int = strawberry.field(description="Meters read through the utility's modem.")
-    sms_credits: int
-    period_months: int
-    sector: Sector  # type: ignore[valid-type]
-    payment_method: PaymentMethod  # type: ignore[valid-type]
-    card_type: CardType | None  # type: ignore[valid-type]
-    email_domain: str | None
-    comment: str | None
-    starts_at: datetime | None
-    expires_at: datetime | None
-    created_at: datetime
+    sms_credits: int = strawberry.field(description="SMS alerts the account may send.")
+    period_months: int = strawberry.field(
+        description="How long the account runs from its start, in months (12 unless asked)."
+    )
+    sector: Sector = strawberry.field(description="The customer's line of business.")  # type: ignore[valid-type]
+    payment_method: PaymentMethod = strawberry.field(description="How the license is paid.")  # type: ignore[valid-type]
+    card_type: CardType | None = strawberry.field(  # type: ignore[valid-type]
+        description="The card, when paid by CREDIT_CARD; else null."
+    )
+    email_domain: str | None = strawberry.field(
+        description="The domain the account's outgoing mail is sent from; null: the platform's."
+    )
+    comment: str | None = strawberry.field(
+        description="A free note from the requester; null when none."
+    )
+    starts_at: datetime | None = strawberry.field(
+        description="When the account started (its approval); null while pending."
+    )
+    expires_at: datetime | None = strawberry.field(
+        description="When its period ends (EXPIRED after it); null while pending."
+    )
+    created_at: datetime = strawberry.field(description="When it was requested.")
 
     @classmethod
     def is_type_of(cls, obj: Any, _info: Any) -> bool:
         return isinstance(obj, (cls, models.Account, models.AccountRow))
 
-    @strawberry.field
+    @strawberry.field(description="Where the account stands (EXPIRED follows from `expiresAt`).")
     def status(self) -> AccountStatus:  # type: ignore[valid-type]
         return service.status_of(_model(self), utcnow())
 
     # Sync fields: a page of accounts brings these along (resolvers/account.py), so a row
     # costs no awaitable; an account reached otherwise falls back to batched loads.
-    @strawberry.field(graphql_type=License)
+    @strawberry.field(
+        description="The license of the catalog it is billed by.", graphql_type=License
+    )
     def license(self, info: Info) -> Any:
         account = _account(self)
         loaders = info.context.loaders
@@ -85,7 +111,7 @@ class Account(Node):
             account, "license", lambda: loaders.license_by_id.load(account.license_id)
         )
 
-    @strawberry.field(graphql_type=Company)
+    @strawberry.field(description="The company whose account it is.", graphql_type=Company)
     def company(self, info: Info) -> Any:
         return company_of(info, _account(self))
 
@@ -124,37 +150,42 @@ class Account(Node):
         description=(
             "What was done to the account (requests, decisions applied, reminders), "
             "newest first (ADMINISTRATOR and above)."
-        )
+        ),
+        directives=[CONNECTION, Cost(weight=1000)],
     )
     async def history(
         self,
         info: Info,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
     ) -> Connection[Annotated[AuditEvent, strawberry.lazy("schema.types.audit")]]:
         row = _account(self)
-        page = audit_resolvers.window(info, first, after, last, before)
         target = ("Account", row.id)
+        page = Paging(first, after, last, before)
         return connection(await audit_resolvers.history(info, target, row.company_id, page))
 
 
 @strawberry.type(description="A requested change of an account, decided by the platform desk.")
 class Application(Node):
-    kind: ApplicationKind  # type: ignore[valid-type]
-    status: ApplicationStatus  # type: ignore[valid-type]
+    kind: ApplicationKind = strawberry.field(description="What it asks for.")  # type: ignore[valid-type]
+    status: ApplicationStatus = strawberry.field(description="Where it stands.")  # type: ignore[valid-type]
     change: JSON = strawberry.field(description="What was asked for; keys depend on `kind`.")
     before: JSON | None = strawberry.field(description="The account's terms when filed.")
-    requested_at: datetime
-    decided_at: datetime | None
+    requested_at: datetime = strawberry.field(description="When it was filed.")
+    decided_at: datetime | None = strawberry.field(
+        description="When it was approved, rejected or cancelled; null while pending."
+    )
     reason: str | None = strawberry.field(description="Why it was rejected.")
 
     @classmethod
     def is_type_of(cls, obj: Any, _info: Any) -> bool:
         return isinstance(obj, (cls, models.Application))
 
-    @strawberry.field
+    @strawberry.field(
+        description="The account it is about (for NEW_ACCOUNT, the account it would create)."
+    )
     async def account(self, info: Info) -> Account:
         found = await info.context.loaders.account_by_id.load(_application(self).account_id)
         assert found is not None
@@ -173,7 +204,7 @@ class Application(Node):
             return None  # filed by someone higher up: outside this caller's tree
         return target  # type: ignore[return-value]
 
-    @strawberry.field
+    @strawberry.field(description="The company of the account.")
     async def company(self, info: Info) -> Company:
         found = await info.context.loaders.company_by_id.load(_application(self).company_id)
         assert found is not None
@@ -203,19 +234,25 @@ def _application(obj: object) -> models.Application:
     return obj
 
 
-@strawberry.type
+@strawberry.type(description="The application, as it is now.")
 class ApplicationPayload:
-    application: Application
+    application: Application = strawberry.field(description="The application filed or decided.")
 
 
-@strawberry.type
+@strawberry.type(description="The license, as it is now.")
 class LicensePayload:
-    license: License
+    license: License = strawberry.field(description="The license created.")
 
 
 ApplicationResult = Annotated[
-    ApplicationPayload | ValidationError | NotFoundError, strawberry.union("ApplicationResult")
+    ApplicationPayload | ValidationError | NotFoundError,
+    strawberry.union(
+        "ApplicationResult", description="The application, or why the request was refused."
+    ),
 ]
 LicenseCreateResult = Annotated[
-    LicensePayload | ValidationError, strawberry.union("LicenseCreateResult")
+    LicensePayload | ValidationError,
+    strawberry.union(
+        "LicenseCreateResult", description="The new license, or why it was not created."
+    ),
 ]

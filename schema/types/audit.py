@@ -25,9 +25,11 @@ from services.audit import AuditAction as AuditActionModel
 
 @strawberry.type(description="One field of the target as it was before and after the change.")
 class AuditChange:
-    field: str
+    field: str = strawberry.field(
+        description="The field that changed (its GraphQL name where it has one)."
+    )
     before: JSON | None = strawberry.field(description="Null when the field was new.")
-    after: JSON | None
+    after: JSON | None = strawberry.field(description="Its value after; null when it was removed.")
 
 
 @strawberry.type(
@@ -37,7 +39,7 @@ class AuditChange:
     )
 )
 class AuditEvent(Node):
-    created_at: datetime
+    created_at: datetime = strawberry.field(description="When it happened (the change's commit).")
     request_id: str | None = strawberry.field(description="The request that caused it.")
     client_address: str | None = strawberry.field(
         description="The client's address; null for an actor above your tree, and for jobs."
@@ -53,7 +55,7 @@ class AuditEvent(Node):
     def is_type_of(cls, obj: Any, _info: Any) -> bool:
         return isinstance(obj, (cls, AuditRow))
 
-    @strawberry.field(graphql_type=AuditAction)
+    @strawberry.field(description="What happened.", graphql_type=AuditAction)
     def action(self) -> AuditActionModel:
         return AuditActionModel(_row(self).action)
 
@@ -61,7 +63,10 @@ class AuditEvent(Node):
     def action_name(self) -> str:
         return _row(self).action
 
-    @strawberry.field(graphql_type=AuditActorKind)
+    @strawberry.field(
+        description="Who acted: a user, the system (a job, the CLI) or nobody signed in.",
+        graphql_type=AuditActorKind,
+    )
     def actor_kind(self) -> ActorKindModel:
         return ActorKindModel(_row(self).actor_kind)
 

@@ -18,15 +18,27 @@ from schema.types.user import User
 from services.auth import TokenPair
 
 
-@strawberry.type(description="Send `accessToken` as `Authorization: Bearer <token>`.")
+@strawberry.type(
+    description="Send `accessToken` as `Authorization: Bearer <token>`.",
+)
 class AuthPayload:
-    access_token: str
-    access_token_expires_at: datetime
+    access_token: str = strawberry.field(
+        description=(
+            "A JWT for the `Authorization: Bearer` header; short-lived (JWT_ACCESS_TTL_SECONDS)."
+        )
+    )
+    access_token_expires_at: datetime = strawberry.field(
+        description="When `accessToken` stops working: refresh before."
+    )
     refresh_token: str = strawberry.field(
         description="Single use: exchange it with tokenRefresh for a new pair."
     )
-    refresh_token_expires_at: datetime
-    user: User
+    refresh_token_expires_at: datetime = strawberry.field(
+        description=(
+            "When `refreshToken` stops working (JWT_REFRESH_TTL_SECONDS): sign in again after."
+        )
+    )
+    user: User = strawberry.field(description="The signed-in user.")
 
     @classmethod
     def of(cls, pair: TokenPair) -> AuthPayload:
@@ -39,29 +51,57 @@ class AuthPayload:
         )
 
 
-@strawberry.type(description="The operation was done; there is nothing more to say.")
+@strawberry.type(
+    description="The operation was done; there is nothing more to say.",
+)
 class OkPayload:
-    ok: bool = True
+    ok: bool = strawberry.field(default=True, description="Always true.")
 
 
 LoginResult = Annotated[
     AuthPayload | InvalidCredentialsError | LoginThrottledError | ValidationError,
-    strawberry.union("LoginResult"),
+    strawberry.union(
+        "LoginResult", description="A signed-in session, or why signing in was refused."
+    ),
 ]
 TokenRefreshResult = Annotated[
-    AuthPayload | InvalidTokenError, strawberry.union("TokenRefreshResult")
+    AuthPayload | InvalidTokenError,
+    strawberry.union(
+        "TokenRefreshResult",
+        description=(
+            "A new token pair, or why the token was refused (a reused one ends its session)."
+        ),
+    ),
 ]
-LogoutResult = Annotated[OkPayload | InvalidTokenError, strawberry.union("LogoutResult")]
+LogoutResult = Annotated[
+    OkPayload | InvalidTokenError,
+    strawberry.union("LogoutResult", description="Done, or the token was not a live session's."),
+]
 InvitationAcceptResult = Annotated[
     AuthPayload | InvalidTokenError | ValidationError | ConflictError,
-    strawberry.union("InvitationAcceptResult"),
+    strawberry.union(
+        "InvitationAcceptResult",
+        description="The new user signed in, or why the invitation could not be accepted.",
+    ),
 ]
 PasswordChangeResult = Annotated[
-    AuthPayload | ValidationError, strawberry.union("PasswordChangeResult")
+    AuthPayload | ValidationError,
+    strawberry.union(
+        "PasswordChangeResult",
+        description="Done (a new session for this client), or why it was refused.",
+    ),
 ]
 PasswordResetRequestResult = Annotated[
-    OkPayload | ValidationError, strawberry.union("PasswordResetRequestResult")
+    OkPayload | ValidationError,
+    strawberry.union(
+        "PasswordResetRequestResult",
+        description="Always done (whether the email exists is not said), or bad input.",
+    ),
 ]
 PasswordResetResult = Annotated[
-    OkPayload | InvalidTokenError | ValidationError, strawberry.union("PasswordResetResult")
+    OkPayload | InvalidTokenError | ValidationError,
+    strawberry.union(
+        "PasswordResetResult",
+        description="Done (every session ended; sign in again), or why the token was refused.",
+    ),
 ]

@@ -16,16 +16,15 @@ from models.company import CompanyRead, CompanyRow
 from resolvers import audit as audit_resolvers
 from resolvers import company as resolve
 from resolvers import credit as credit_resolvers
+from resolvers.paging import Paging
 from schema.context import Info
 from schema.cost import CONNECTION, Cost
 from schema.enums import AuditAction
 from schema.errors import ArchiveBlockedError, NotFoundError, ValidationError
-from schema.types.common import Connection, Node, connection
+from schema.types.common import After, Before, Connection, First, Last, Node, connection
 
 if TYPE_CHECKING:
     from schema.types.audit import AuditEvent
-
-DEFAULT_PAGE = 50
 
 
 @strawberry.type(description="How many of each hang below a company.")
@@ -56,14 +55,16 @@ def _count_values(obj: object) -> CountValues:
 
 @strawberry.type(description="A company of the tree: the platform, a partner, a customer, a site.")
 class Company(Node):
-    name: str
-    country_code: str
+    name: str = strawberry.field(description="The company's name, 1 to 200 characters.")
+    country_code: str = strawberry.field(description="Its country, ISO 3166-1 alpha-2 (e.g. `ES`).")
     use_parent_credits: bool = strawberry.field(
         description="Charges are paid from the parent's balance (and up, while set)."
     )
-    archived_at: datetime | None
-    created_at: datetime
-    updated_at: datetime
+    archived_at: datetime | None = strawberry.field(
+        description="When it was archived; null while it is not."
+    )
+    created_at: datetime = strawberry.field(description="When it was created.")
+    updated_at: datetime = strawberry.field(description="When it was last changed.")
 
     @classmethod
     def is_type_of(cls, obj: Any, _info: Any) -> bool:
@@ -83,16 +84,25 @@ class Company(Node):
     async def ancestors(self, info: Info) -> list[Company]:
         return await resolve.ancestors(info, _row(self))  # type: ignore[return-value]
 
-    @strawberry.field(directives=[CONNECTION])
+    @strawberry.field(
+        description="The companies right below it, in tree order.", directives=[CONNECTION]
+    )
     async def children(
         self,
         info: Info,
-        first: int = DEFAULT_PAGE,
-        after: str | None = None,
-        include_archived: bool = False,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
+        include_archived: Annotated[
+            bool, strawberry.argument(description="Include archived children; default: false.")
+        ] = False,
     ) -> Connection[Company]:
         page = await resolve.children(
-            info, _row(self), first=first, after=after, include_archived=include_archived
+            info,
+            _row(self),
+            paging=Paging(first, after, last, before),
+            include_archived=include_archived,
         )
         return connection(page)
 
@@ -105,17 +115,30 @@ class Company(Node):
     async def descendants(
         self,
         info: Info,
-        max_depth: int | None = None,
-        first: int = DEFAULT_PAGE,
-        after: str | None = None,
-        include_archived: bool = False,
+        max_depth: Annotated[
+            int | None,
+            strawberry.argument(
+                description="Levels below this company to include (1: its children); default: all."
+            ),
+        ] = None,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
+        include_archived: Annotated[
+            bool,
+            strawberry.argument(
+                description=(
+                    "Include archived companies (and what hangs below them); default: false."
+                )
+            ),
+        ] = False,
     ) -> Connection[Company]:
         page = await resolve.descendants(
             info,
             _row(self),
             max_depth=max_depth,
-            first=first,
-            after=after,
+            paging=Paging(first, after, last, before),
             include_archived=include_archived,
         )
         return connection(page)
@@ -131,7 +154,10 @@ class Company(Node):
         payer = await credit_resolvers.payer(info, _model(self))
         return CreditPayer(levels_up=payer.levels_up, payer=payer.company)
 
-    @strawberry.field(graphql_type=CompanyCounts)
+    @strawberry.field(
+        description="How many children, users and devices hang below it.",
+        graphql_type=CompanyCounts,
+    )
     def counts(self, info: Info) -> CountValues | Awaitable[CountValues]:
         company = _row(self)
         # Fetched with the page when this company came in a list; else batched loads.
@@ -140,39 +166,66 @@ class Company(Node):
         return resolve.counts(info, company)
 
     @strawberry.field(
-        description="Its own audit trail: what was done to the company itself (ADMINISTRATOR)."
+        description="Its own audit trail: what was done to the company itself (ADMINISTRATOR).",
+        directives=[CONNECTION, Cost(weight=1000)],
     )
     async def history(
         self,
         info: Info,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
     ) -> Connection[Annotated[AuditEvent, strawberry.lazy("schema.types.audit")]]:
         row = _row(self)
-        page = audit_resolvers.window(info, first, after, last, before)
         target = ("Company", row.id)
+        page = Paging(first, after, last, before)
         return connection(await audit_resolvers.history(info, target, row.id, page))
 
     @strawberry.field(
         description=(
             "The audit trail of this company and (by default) its descendants, newest first "
             "(ADMINISTRATOR and above); as `Query.auditEvents`."
-        )
+        ),
+        directives=[CONNECTION, Cost(weight=1000)],
     )
     async def audit_events(
         self,
         info: Info,
-        include_descendants: bool = True,
-        actor_id: strawberry.ID | None = None,
-        actions: list[AuditAction] | None = None,  # type: ignore[valid-type]
-        since: datetime | None = None,
-        until: datetime | None = None,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
+        include_descendants: Annotated[
+            bool,
+            strawberry.argument(
+                description="Also the entries of the companies below it; default: true."
+            ),
+        ] = True,
+        actor_id: Annotated[
+            strawberry.ID | None,
+            strawberry.argument(
+                description="Only what this user did (a user of your tree); default: anyone."
+            ),
+        ] = None,
+        actions: Annotated[
+            list[AuditAction] | None,  # type: ignore[valid-type]
+            strawberry.argument(description="Only these actions; default: all."),
+        ] = None,
+        since: Annotated[
+            datetime | None,
+            strawberry.argument(
+                description=(
+                    "Only entries at or after this instant (inclusive); default: from the start."
+                )
+            ),
+        ] = None,
+        until: Annotated[
+            datetime | None,
+            strawberry.argument(
+                description="Only entries before this instant (exclusive); default: up to now."
+            ),
+        ] = None,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
     ) -> Connection[Annotated[AuditEvent, strawberry.lazy("schema.types.audit")]]:
         page = await audit_resolvers.events(
             info,
@@ -182,7 +235,8 @@ class Company(Node):
             actions=actions,
             since=since,
             until=until,
-            page=audit_resolvers.window(info, first, after, last, before),
+            paging=Paging(first, after, last, before),
+            owner=_row(self).id,
         )
         return connection(page)
 
@@ -215,24 +269,32 @@ class CreditPayer:
         return self.payer  # type: ignore[return-value]
 
 
-@strawberry.type
+@strawberry.type(description="The company, as it is now.")
 class CompanyPayload:
-    company: Company
+    company: Company = strawberry.field(description="The company created or changed.")
 
 
 CompanyCreateResult = Annotated[
     CompanyPayload | ValidationError | NotFoundError,
-    strawberry.union("CompanyCreateResult"),
+    strawberry.union(
+        "CompanyCreateResult", description="The new company, or why it was not created."
+    ),
 ]
 CompanyRenameResult = Annotated[
     CompanyPayload | ValidationError | NotFoundError,
-    strawberry.union("CompanyRenameResult"),
+    strawberry.union(
+        "CompanyRenameResult", description="The renamed company, or why it was not renamed."
+    ),
 ]
 CompanyArchiveResult = Annotated[
     CompanyPayload | ArchiveBlockedError | ValidationError | NotFoundError,
-    strawberry.union("CompanyArchiveResult"),
+    strawberry.union(
+        "CompanyArchiveResult", description="The archived company, or why it was not archived."
+    ),
 ]
 CompanySetUseParentCreditsResult = Annotated[
     CompanyPayload | ValidationError | NotFoundError,
-    strawberry.union("CompanySetUseParentCreditsResult"),
+    strawberry.union(
+        "CompanySetUseParentCreditsResult", description="The company, or why it was not changed."
+    ),
 ]

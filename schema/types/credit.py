@@ -27,19 +27,27 @@ from services.credit import Transfer
 
 @strawberry.type(description="An immutable ledger entry; a move is two sharing `transferId`.")
 class LedgerEntry(Node):
-    kind: EntryKind  # type: ignore[valid-type]
+    kind: EntryKind = strawberry.field(description="What moved the credits.")  # type: ignore[valid-type]
     amount: int = strawberry.field(description="Signed: positive in, negative out.")
-    balance_after: int
-    created_at: datetime
-    reason: str
-    reference: str | None
-    transfer_id: str | None
+    balance_after: int = strawberry.field(
+        description="The company's balance right after this entry."
+    )
+    created_at: datetime = strawberry.field(description="When it was written.")
+    reason: str = strawberry.field(
+        description="Why, as given by whoever granted or moved (empty when none was given)."
+    )
+    reference: str | None = strawberry.field(
+        description="A grant's external reference (e.g. an invoice number); else null."
+    )
+    transfer_id: str | None = strawberry.field(
+        description="A move's id, the same on its MOVE_OUT and MOVE_IN entries; else null."
+    )
 
     @classmethod
     def is_type_of(cls, obj: Any, _info: Any) -> bool:
         return isinstance(obj, (cls, models.LedgerEntry, EntryRow))
 
-    @strawberry.field
+    @strawberry.field(description="The company whose ledger it is on.")
     async def company(self, info: Info) -> Company:
         found = await info.context.loaders.company_by_id.load(_entry(self).company_id)
         assert found is not None
@@ -74,16 +82,22 @@ def _entry(obj: object) -> EntryRead:
     return obj
 
 
-@strawberry.type
+@strawberry.type(description="The grant, as its ledger entry.")
 class CreditGrantPayload:
-    entry: LedgerEntry
+    entry: LedgerEntry = strawberry.field(
+        description="The GRANT entry on the receiving company's ledger."
+    )
 
 
-@strawberry.type
+@strawberry.type(description="A move: one entry out, one in, sharing `transferId`.")
 class CreditMovePayload:
-    transfer_id: str
-    out_entry: LedgerEntry
-    in_entry: LedgerEntry
+    transfer_id: str = strawberry.field(description="The move's id, on both entries.")
+    out_entry: LedgerEntry = strawberry.field(
+        description="The MOVE_OUT entry on the sender's ledger."
+    )
+    in_entry: LedgerEntry = strawberry.field(
+        description="The MOVE_IN entry on the receiver's ledger."
+    )
 
     @classmethod
     def of(cls, transfer: Transfer) -> CreditMovePayload:
@@ -95,8 +109,12 @@ class CreditMovePayload:
 
 
 CreditGrantResult = Annotated[
-    CreditGrantPayload | ValidationError | NotFoundError, strawberry.union("CreditGrantResult")
+    CreditGrantPayload | ValidationError | NotFoundError,
+    strawberry.union("CreditGrantResult", description="The grant, or why it was refused."),
 ]
 CreditMoveResult = Annotated[
-    CreditMovePayload | ValidationError | NotFoundError, strawberry.union("CreditMoveResult")
+    CreditMovePayload | ValidationError | NotFoundError,
+    strawberry.union(
+        "CreditMoveResult", description="The move, or why it was refused (nothing moved)."
+    ),
 ]

@@ -17,11 +17,13 @@ from models.device import DeviceRead, DeviceRow
 from policies.enforcer import Action
 from policies.scope import relation_of
 from resolvers import audit as audit_resolvers
+from resolvers.paging import Paging
 from schema.context import Info
+from schema.cost import CONNECTION, Cost
 from schema.enums import DeviceStatus
 from schema.errors import ConflictError, NotFoundError, ValidationError
 from schema.types.account import Account
-from schema.types.common import Connection, Node, company_of, connection
+from schema.types.common import After, Before, Connection, First, Last, Node, company_of, connection
 from schema.types.company import Company
 from services.access import can
 
@@ -31,14 +33,23 @@ if TYPE_CHECKING:
 
 @strawberry.type(description="A device registered into a company (or, unregistered, history).")
 class Device(Node):
-    serial_number: str
-    name: str
-    model: str
-    datapoints: int
-    status: DeviceStatus  # type: ignore[valid-type]
-    registered_at: datetime
+    serial_number: str = strawberry.field(
+        description=(
+            "Its serial number: letters, digits and `._:/-`, up to 100; unique among registered "
+            "devices."
+        )
+    )
+    name: str = strawberry.field(description="Its name, 1 to 200 characters.")
+    model: str = strawberry.field(description="Its model, as the maker names it.")
+    datapoints: int = strawberry.field(
+        description="How many datapoints it measures (counted against its account's quota)."
+    )
+    status: DeviceStatus = strawberry.field(description="Where it stands.")  # type: ignore[valid-type]
+    registered_at: datetime = strawberry.field(description="When it was registered.")
     paid_until: datetime = strawberry.field(description="The end of the period paid for.")
-    unregistered_at: datetime | None
+    unregistered_at: datetime | None = strawberry.field(
+        description="When it was unregistered; null while registered."
+    )
     forfeited_days: int | None = strawberry.field(
         description="Unused paid days lost when it was unregistered."
     )
@@ -49,7 +60,7 @@ class Device(Node):
 
     # Sync fields: a page's rows bring these along (services.device.list_devices), so a
     # row costs no awaitable; a device reached otherwise falls back to batched loads.
-    @strawberry.field(graphql_type=Company)
+    @strawberry.field(description="The company it is registered in.", graphql_type=Company)
     def company(self, info: Info) -> Any:
         device = _device(self)
         if isinstance(device, DeviceRow) and device.company is not NOT_FETCHED:
@@ -71,19 +82,20 @@ class Device(Node):
         return _account(info, device)
 
     @strawberry.field(
-        description=("What was done to the device, newest first (ADMINISTRATOR and above).")
+        description=("What was done to the device, newest first (ADMINISTRATOR and above)."),
+        directives=[CONNECTION, Cost(weight=1000)],
     )
     async def history(
         self,
         info: Info,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
     ) -> Connection[Annotated[AuditEvent, strawberry.lazy("schema.types.audit")]]:
         row = _device(self)
-        page = audit_resolvers.window(info, first, after, last, before)
         target = ("Device", row.id)
+        page = Paging(first, after, last, before)
         return connection(await audit_resolvers.history(info, target, row.company_id, page))
 
 
@@ -109,18 +121,27 @@ def _device(obj: object) -> DeviceRead:
     return obj
 
 
-@strawberry.type
+@strawberry.type(description="The device, as it is now.")
 class DevicePayload:
-    device: Device
+    device: Device = strawberry.field(description="The device registered or changed.")
 
 
 DeviceRegisterResult = Annotated[
     DevicePayload | ValidationError | ConflictError | NotFoundError,
-    strawberry.union("DeviceRegisterResult"),
+    strawberry.union(
+        "DeviceRegisterResult",
+        description="The registered device, or why it was refused (nothing charged).",
+    ),
 ]
 DeviceRenameResult = Annotated[
-    DevicePayload | ValidationError | NotFoundError, strawberry.union("DeviceRenameResult")
+    DevicePayload | ValidationError | NotFoundError,
+    strawberry.union(
+        "DeviceRenameResult", description="The renamed device, or why it was not renamed."
+    ),
 ]
 DeviceUnregisterResult = Annotated[
-    DevicePayload | ValidationError | NotFoundError, strawberry.union("DeviceUnregisterResult")
+    DevicePayload | ValidationError | NotFoundError,
+    strawberry.union(
+        "DeviceUnregisterResult", description="The unregistered device, or why it was refused."
+    ),
 ]

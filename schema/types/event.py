@@ -57,7 +57,7 @@ def _payload(event: Event, name: str) -> Any:
 
 @strawberry.type(description="An application was filed, approved, rejected or cancelled.")
 class ApplicationEvent(Event):
-    @strawberry.field
+    @strawberry.field(description="What happened to the application.")
     def kind(self) -> ApplicationEventKind:  # type: ignore[valid-type]
         return models.ApplicationEventKind(self.row.kind)
 
@@ -65,7 +65,7 @@ class ApplicationEvent(Event):
     def status(self) -> ApplicationStatus:  # type: ignore[valid-type]
         return _payload(self, "status")  # type: ignore[no-any-return]
 
-    @strawberry.field
+    @strawberry.field(description="What the application asks for (a new account, a renewal, ...).")
     def application_kind(self) -> ApplicationKind:  # type: ignore[valid-type]
         return _payload(self, "applicationKind")  # type: ignore[no-any-return]
 
@@ -81,7 +81,7 @@ class ApplicationEvent(Event):
 
 @strawberry.type(description="A company's credit balance after one ledger entry.")
 class CreditBalanceEvent(Event):
-    @strawberry.field
+    @strawberry.field(description="What the ledger entry was (grant, move, charge, ...).")
     def kind(self) -> EntryKind:  # type: ignore[valid-type]
         return self.row.kind
 
@@ -93,7 +93,7 @@ class CreditBalanceEvent(Event):
     def balance(self) -> int:
         return int(_payload(self, "balance"))
 
-    @strawberry.field
+    @strawberry.field(description="The ledger entry, as its company's ledger shows it.")
     async def entry(self, info: Info) -> LedgerEntry | None:
         return await info.context.loaders.entry_by_id.load(self.row.object_id)  # type: ignore[return-value]
 
@@ -102,7 +102,7 @@ class CreditBalanceEvent(Event):
     description="A device was registered, renamed, suspended, resumed or unregistered."
 )
 class DeviceEvent(Event):
-    @strawberry.field
+    @strawberry.field(description="What happened to the device.")
     def kind(self) -> DeviceEventKind:  # type: ignore[valid-type]
         return models.DeviceEventKind(self.row.kind)
 
@@ -121,7 +121,7 @@ class DeviceEvent(Event):
 
 @strawberry.type(description="An account's status or expiry changed.")
 class AccountEvent(Event):
-    @strawberry.field
+    @strawberry.field(description="What happened to the account.")
     def kind(self) -> AccountEventKind:  # type: ignore[valid-type]
         return models.AccountEventKind(self.row.kind)
 

@@ -19,24 +19,34 @@ from services import invitation as service
 
 @strawberry.type(description="An email address invited into a company with a role.")
 class Invitation(Node):
-    email: str
-    name: str
-    role: Role  # type: ignore[valid-type]
-    created_at: datetime
-    sent_at: datetime
-    expires_at: datetime
-    accepted_at: datetime | None
-    revoked_at: datetime | None
+    email: str = strawberry.field(description="The address invited (the new user's sign-in email).")
+    name: str = strawberry.field(
+        description="The name the user will have unless they give another on accepting."
+    )
+    role: Role = strawberry.field(description="The role the user will have.")  # type: ignore[valid-type]
+    created_at: datetime = strawberry.field(description="When it was first sent.")
+    sent_at: datetime = strawberry.field(
+        description="When its current link was sent (changed by `invitationResend`)."
+    )
+    expires_at: datetime = strawberry.field(
+        description="When its link stops working (INVITATION_TTL_SECONDS after `sentAt`)."
+    )
+    accepted_at: datetime | None = strawberry.field(
+        description="When it was accepted; null until then."
+    )
+    revoked_at: datetime | None = strawberry.field(
+        description="When it was revoked; null unless it was."
+    )
 
     @classmethod
     def is_type_of(cls, obj: Any, _info: Any) -> bool:
         return isinstance(obj, (cls, models.Invitation))
 
-    @strawberry.field
+    @strawberry.field(description="Where it stands.")
     def status(self) -> InvitationStatus:  # type: ignore[valid-type]
         return service.status_of(_model(self), utcnow())
 
-    @strawberry.field
+    @strawberry.field(description="The company the user will belong to.")
     async def company(self, info: Info) -> Company:
         company = await info.context.loaders.company_by_id.load(_model(self).company_id)
         assert company is not None  # a non-null foreign key
@@ -48,20 +58,25 @@ def _model(obj: object) -> models.Invitation:
     return obj
 
 
-@strawberry.type
+@strawberry.type(description="The invitation, as it is now.")
 class InvitationPayload:
-    invitation: Invitation
+    invitation: Invitation = strawberry.field(description="The invitation sent or changed.")
 
 
 UserInviteResult = Annotated[
     InvitationPayload | ValidationError | ConflictError | NotFoundError,
-    strawberry.union("UserInviteResult"),
+    strawberry.union("UserInviteResult", description="The invitation sent, or why it was refused."),
 ]
 InvitationResendResult = Annotated[
     InvitationPayload | ValidationError | NotFoundError,
-    strawberry.union("InvitationResendResult"),
+    strawberry.union(
+        "InvitationResendResult",
+        description="The invitation with its new link's dates, or why it was not resent.",
+    ),
 ]
 InvitationRevokeResult = Annotated[
     InvitationPayload | ValidationError | NotFoundError,
-    strawberry.union("InvitationRevokeResult"),
+    strawberry.union(
+        "InvitationRevokeResult", description="The revoked invitation, or why it was not revoked."
+    ),
 ]

@@ -12,30 +12,38 @@ import strawberry
 from models import user as models
 from models.company import Company as CompanyModel
 from resolvers import audit as audit_resolvers
+from resolvers.paging import Paging
 from schema.context import Info
+from schema.cost import CONNECTION, Cost
 from schema.enums import Role
 from schema.errors import NotFoundError, ValidationError
-from schema.types.common import Connection, Node, connection
+from schema.types.common import After, Before, Connection, First, Last, Node, connection
 from schema.types.company import Company
 
 if TYPE_CHECKING:
     from schema.types.audit import AuditEvent
 
 
-@strawberry.type
+@strawberry.type(description="A person who signs in, member of one company with one role.")
 class User(Node):
-    email: str
-    name: str
-    role: Role  # type: ignore[valid-type]
-    is_active: bool
-    created_at: datetime
-    last_login_at: datetime | None
+    email: str = strawberry.field(description="Their sign-in email, lower case; unique.")
+    name: str = strawberry.field(description="Their name.")
+    role: Role = strawberry.field(  # type: ignore[valid-type]
+        description="Their role in their company (and so in the companies below it)."
+    )
+    is_active: bool = strawberry.field(description="False when deactivated: they cannot sign in.")
+    created_at: datetime = strawberry.field(
+        description="When the user was created (the invitation accepted)."
+    )
+    last_login_at: datetime | None = strawberry.field(
+        description="When they last signed in; null if never."
+    )
 
     @classmethod
     def is_type_of(cls, obj: Any, _info: Any) -> bool:
         return isinstance(obj, (cls, models.User, models.UserRow))
 
-    @strawberry.field(graphql_type=Company)
+    @strawberry.field(description="The company they belong to.", graphql_type=Company)
     def company(self, info: Info) -> CompanyModel | Awaitable[CompanyModel | None]:
         company_id = _model(self).company_id
         viewer = info.context.actor
@@ -47,19 +55,20 @@ class User(Node):
     @strawberry.field(
         description=(
             "What was done to the user, and their sign-ins, newest first (ADMINISTRATOR and above)."
-        )
+        ),
+        directives=[CONNECTION, Cost(weight=1000)],
     )
     async def history(
         self,
         info: Info,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
     ) -> Connection[Annotated[AuditEvent, strawberry.lazy("schema.types.audit")]]:
         row = _model(self)
-        page = audit_resolvers.window(info, first, after, last, before)
         target = ("User", row.id)
+        page = Paging(first, after, last, before)
         return connection(await audit_resolvers.history(info, target, row.company_id, page))
 
 
@@ -68,20 +77,32 @@ def _model(obj: object) -> models.User | models.UserRow:
     return obj
 
 
-@strawberry.type
+@strawberry.type(description="The user, as they are now.")
 class UserPayload:
-    user: User
+    user: User = strawberry.field(description="The user changed.")
 
 
 UserChangeRoleResult = Annotated[
-    UserPayload | ValidationError | NotFoundError, strawberry.union("UserChangeRoleResult")
+    UserPayload | ValidationError | NotFoundError,
+    strawberry.union(
+        "UserChangeRoleResult", description="The user with the new role, or why it was refused."
+    ),
 ]
 UserDeactivateResult = Annotated[
-    UserPayload | ValidationError | NotFoundError, strawberry.union("UserDeactivateResult")
+    UserPayload | ValidationError | NotFoundError,
+    strawberry.union(
+        "UserDeactivateResult", description="The deactivated user, or why it was refused."
+    ),
 ]
 UserReactivateResult = Annotated[
-    UserPayload | ValidationError | NotFoundError, strawberry.union("UserReactivateResult")
+    UserPayload | ValidationError | NotFoundError,
+    strawberry.union(
+        "UserReactivateResult", description="The reactivated user, or why it was refused."
+    ),
 ]
 ProfileUpdateResult = Annotated[
-    UserPayload | ValidationError, strawberry.union("ProfileUpdateResult")
+    UserPayload | ValidationError,
+    strawberry.union(
+        "ProfileUpdateResult", description="The updated user, or why it was not updated."
+    ),
 ]
