@@ -152,6 +152,12 @@ def count_requests(fixture: Fixture, size: int) -> list[Request]:
             {"first": size},
             lambda data: len(data["accounts"]["edges"]),
         ),
+        Request(
+            "W8",
+            w.AUDIT,
+            {"companyId": busy, "first": size, "after": None},
+            lambda data: len(data["auditEvents"]["edges"]),
+        ),
     ]
 
 

@@ -76,6 +76,25 @@ query Dashboard($first: Int!) {
 }
 """
 
+# W8: a page of the audit trail of a company's whole subtree, newest first.
+AUDIT = """
+query Audit($companyId: ID!, $first: Int!, $after: String) {
+  auditEvents(companyId: $companyId, includeDescendants: true, first: $first, after: $after) {
+    edges {
+      cursor
+      node {
+        id createdAt action actionName actorKind actorRole targetType targetId
+        requestId clientAddress userAgent operation
+        actor { id name }
+        company { id name }
+        changes { field before after }
+      }
+    }
+    pageInfo { hasNextPage endCursor }
+  }
+}
+"""
+
 # W5: one credit move.
 MOVE = """
 mutation Move($input: CreditMoveInput!) {
