@@ -73,7 +73,8 @@ def _unaudited(results: Results) -> str:
         f"Without auditing: {unaudited.done:,} moves in {unaudited.seconds:.1f} s "
         f"({unaudited.failed} failed), {_cpu_per(unaudited)} of its CPU per move, by the same "
         "app in a third process where bench/unaudited.py (bench only: production has no such "
-        "switch) makes `services.audit.record` do nothing; the two API servers took turns, "
+        "switch) makes `services.audit.record` do nothing and a move's statement leave out "
+        "its entry's INSERT; the two API servers took turns, "
         f"{AUDIT_ROUNDS} rounds each. "
     )
 
