@@ -1,5 +1,5 @@
-"""The raw baseline: a bare Starlette app, asyncpg and orjson, answering W1-W4 and W8 with the same
-JSON as the GraphQL API from the same rows, with hand-written SQL and no authentication.
+"""The raw baseline: a bare Starlette app, asyncpg and orjson, answering W1-W4 and W8 with the
+same JSON as the GraphQL API from the same rows, with hand-written SQL and no authentication.
 
 It is what the workloads would cost with nothing but a driver and a JSON encoder between the
 database and the socket; the benchmark reports the API's latency as a multiple of it.

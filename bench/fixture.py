@@ -1,4 +1,4 @@
-"""The seeded rows the workloads use, found in the database, and the W1-W4 requests."""
+"""The seeded rows the workloads use, found in the database, and the W1-W4 and W8 requests."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ LEDGER_PAGE = 1_000
 
 @dataclass(frozen=True)
 class Fixture:
-    partner_id: int  # the busy partner: W1-W4
+    partner_id: int  # the busy partner: W1-W4, W8
     partner_user_id: int  # its SUPERADMIN, who runs W1-W4 and W6
     partner_email: str
     mover_partner_id: int  # W5: another partner, so the busy ledger stays as seeded

@@ -124,7 +124,7 @@ async def run(args: argparse.Namespace) -> Results:
             api, baseline = Api(api_http, server.url), Api(base_http, baseline_server.url)
             unaudited = Api(unaudited_http, unaudited_server.url)
             load_average("latencies", load)
-            print("W1-W4 latencies (HTTP) ...", flush=True)
+            print("W1-W4, W8 latencies (HTTP) ...", flush=True)
             latencies = await measure_latencies(api, baseline, fixture, args.iterations)
             load_average("hostile", load)
             print("Hostile documents ...", flush=True)
