@@ -89,6 +89,10 @@ async def test_seeded_audit_trail_verifies(bench_url: str) -> None:
         async with create_sessionmaker(engine)() as session:
             # when the verifier checks its chain, batches, MACs and paths
             report = await audit_seal.verify(session)
+            # and again after the sealing job sealed the rest, on from the seeded seals
+            sealed = await audit_seal.seal(session)
+            await session.commit()
+            again = await audit_seal.verify(session)
     finally:
         await engine.dispose()
         audit.configure(Settings().audit_key)
@@ -97,6 +101,9 @@ async def test_seeded_audit_trail_verifies(bench_url: str) -> None:
     assert report.entries + report.unsealed == Sizes.scaled(SCALE).audit_entries
     assert 0 < report.unsealed < report.entries / 10
     assert report.seals > 1
+    # and the job's next seal continues the seeded chain
+    assert sealed == report.unsealed
+    assert (again.problems, again.unsealed, again.seals) == ([], 0, report.seals + 1)
 
 
 async def test_seeded_audit_trail_is_spread_like_production(bench_url: str) -> None:
