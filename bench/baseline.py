@@ -1,5 +1,5 @@
-"""The raw baseline: a bare Starlette app, asyncpg and orjson, answering W1-W4 with the same
-JSON as the GraphQL API from the same rows, with hand-written SQL and no authentication.
+"""The raw baseline: a bare Starlette app, asyncpg and orjson, answering W1-W4 and W8 with the
+same JSON as the GraphQL API from the same rows, with hand-written SQL and no authentication.
 
 It is what the workloads would cost with nothing but a driver and a JSON encoder between the
 database and the socket; the benchmark reports the API's latency as a multiple of it.
@@ -24,7 +24,15 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from bench.workloads import cursor, global_id
+from bench.workloads import (
+    accounts_scope,
+    audit_scope,
+    cursor,
+    devices_scope,
+    global_id,
+    ledger_scope,
+    tree_scope,
+)
 
 MAX_ID = 2**31 - 1
 
@@ -100,6 +108,24 @@ ORDER BY a.id DESC
 LIMIT $2
 """
 
+# The page's entries by the path range copied on each, the actor's user and the company's
+# name joined in; whether the reader may see the actor is decided below, as the API does.
+AUDIT_SQL = """
+SELECT e.id, e.created_at, e.action, e.actor_kind, e.actor_user_id, e.actor_company_path,
+       e.actor_role, e.company_id, c.name AS company_name, e.target_type, e.target_id,
+       e.changes, e.request_id, e.client_address, e.user_agent, e.operation,
+       u.name AS actor_name
+FROM audit_entries e
+JOIN companies c ON c.id = e.company_id
+LEFT JOIN users u ON u.id = e.actor_user_id
+WHERE e.company_path >= $1 AND e.company_path < left($1, -1) || '0' AND e.id < $2
+ORDER BY e.id DESC
+LIMIT $3
+"""
+# The GraphQL enum value of an action: its dotted name in upper case, `auth.` dropped,
+# but for this one.
+ACTION_NAMES = {"account.reminder_send": "REMINDER_SEND"}
+
 LOCK_SQL = """
 SELECT company_id, balance FROM credit_balances
 WHERE company_id = ANY($1::int[]) ORDER BY company_id FOR UPDATE
@@ -135,11 +161,13 @@ def _int(request: Request, name: str, default: int | None = None) -> int:
     return int(raw)
 
 
-def _page_info(rows: list[Any], first: int, key: str) -> tuple[list[Any], dict[str, Any]]:
+def _page_info(
+    rows: list[Any], first: int, key: str, scope: str
+) -> tuple[list[Any], dict[str, Any]]:
     page = rows[:first]
     return page, {
         "hasNextPage": len(rows) > first,
-        "endCursor": cursor(page[-1][key]) if page else None,
+        "endCursor": cursor(page[-1][key], scope=scope) if page else None,
     }
 
 
@@ -153,7 +181,7 @@ async def tree(request: Request) -> Response:
     async with _pool(request).acquire() as conn:
         root = await conn.fetchrow(ROOT_SQL, _int(request, "company"))
         rows = await conn.fetch(TREE_SQL, root["path"], root["depth"], first + 1)
-    page, info = _page_info(rows, first, "path")
+    page, info = _page_info(rows, first, "path", tree_scope())
     edges = [
         {
             "node": {
@@ -178,10 +206,11 @@ async def devices(request: Request) -> Response:
     async with _pool(request).acquire() as conn:
         root = await conn.fetchrow(ROOT_SQL, _int(request, "company"))
         rows = await conn.fetch(DEVICES_SQL, root["path"], _int(request, "after", 0), first + 1)
-    page, info = _page_info(rows, first, "id")
+    scope = devices_scope(global_id("Company", _int(request, "company")))
+    page, info = _page_info(rows, first, "id", scope)
     edges = [
         {
-            "cursor": cursor(row["id"]),
+            "cursor": cursor(row["id"], scope=scope),
             "node": {
                 "id": global_id("Device", row["id"]),
                 "serialNumber": row["serial_number"],
@@ -216,10 +245,11 @@ async def ledger(request: Request) -> Response:
             _int(request, "after", MAX_ID),
             first + 1,
         )
-    page, info = _page_info(rows, first, "id")
+    scope = ledger_scope(global_id("Company", _int(request, "company")))
+    page, info = _page_info(rows, first, "id", scope)
     edges = [
         {
-            "cursor": cursor(row["id"]),
+            "cursor": cursor(row["id"], scope=scope),
             "node": {
                 "id": global_id("LedgerEntry", row["id"]),
                 "kind": row["kind"],
@@ -239,6 +269,64 @@ async def ledger(request: Request) -> Response:
     return json_response({"ledgerEntries": {"edges": edges, "pageInfo": info}})
 
 
+def _action(name: str) -> str:
+    return ACTION_NAMES.get(name) or name.removeprefix("auth.").replace(".", "_").upper()
+
+
+async def audit_events(request: Request) -> Response:
+    first = _int(request, "first")
+    async with _pool(request).acquire() as conn:
+        viewer = await conn.fetchrow(ROOT_SQL, _int(request, "viewer"))
+        root = await conn.fetchrow(ROOT_SQL, _int(request, "company"))
+        rows = await conn.fetch(AUDIT_SQL, root["path"], _int(request, "after", MAX_ID), first + 1)
+    scope = audit_scope(global_id("Company", _int(request, "company")))
+    page, info = _page_info(rows, first, "id", scope)
+    reader = viewer["path"]
+    edges = []
+    for row in page:
+        path = row["actor_company_path"]
+        visible = path is not None and path.startswith(reader)
+        hidden_user = row["actor_kind"] == "USER" and not visible
+        changes = orjson.loads(row["changes"])
+        target = row["target_type"]
+        edges.append(
+            {
+                "cursor": cursor(row["id"], scope=scope),
+                "node": {
+                    "id": global_id("AuditEntry", row["id"]),  # the API names IDs after models
+                    "createdAt": iso(row["created_at"]),
+                    "action": _action(row["action"]),
+                    "actionName": row["action"],
+                    "actorKind": row["actor_kind"],
+                    "actorRole": row["actor_role"] if visible else None,
+                    "targetType": target,
+                    "targetId": None
+                    if target is None or row["target_id"] is None
+                    else global_id(target, row["target_id"]),
+                    "requestId": row["request_id"],
+                    "clientAddress": None if hidden_user else row["client_address"],
+                    "userAgent": None if hidden_user else row["user_agent"],
+                    "operation": row["operation"],
+                    "actor": {
+                        "id": global_id("User", row["actor_user_id"]),
+                        "name": row["actor_name"],
+                    }
+                    if visible and row["actor_user_id"] is not None
+                    else None,
+                    "company": {
+                        "id": global_id("Company", row["company_id"]),
+                        "name": row["company_name"],
+                    },
+                    "changes": [
+                        {"field": name, "before": values[0], "after": values[1]}
+                        for name, values in sorted(changes.items())
+                    ],
+                },
+            }
+        )
+    return json_response({"auditEvents": {"edges": edges, "pageInfo": info}})
+
+
 async def dashboard(request: Request) -> Response:
     first = _int(request, "first")
     async with _pool(request).acquire() as conn:
@@ -246,7 +334,7 @@ async def dashboard(request: Request) -> Response:
         if me is None:
             return json_response({}, 404)
         rows = await conn.fetch(ACCOUNTS_SQL, me["path"], first + 1)
-    page, info = _page_info(rows, first, "id")
+    page, info = _page_info(rows, first, "id", accounts_scope())
     edges = [
         {
             "node": {
@@ -346,6 +434,7 @@ def create_app(url: str | None = None) -> Starlette:
             Route("/devices", devices),
             Route("/ledger", ledger),
             Route("/dashboard", dashboard),
+            Route("/audit", audit_events),
             Route("/move", move, methods=["POST"]),
             Route("/health", health),
         ],

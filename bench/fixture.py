@@ -1,4 +1,4 @@
-"""The seeded rows the workloads use, found in the database, and the W1-W4 requests."""
+"""The seeded rows the workloads use, found in the database, and the W1-W4 and W8 requests."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ LEDGER_PAGE = 1_000
 
 @dataclass(frozen=True)
 class Fixture:
-    partner_id: int  # the busy partner: W1-W4
+    partner_id: int  # the busy partner: W1-W4, W8
     partner_user_id: int  # its SUPERADMIN, who runs W1-W4 and W6
     partner_email: str
     mover_partner_id: int  # W5: another partner, so the busy ledger stays as seeded
@@ -30,6 +30,9 @@ class Fixture:
     ledger_entries: int
     ledger_page: int  # the deepest page W3 reads (1,000 at full size)
     ledger_page_after: int | None
+    audit_entries: int  # in the busy partner's subtree: W8
+    audit_page: int  # the deepest page W8 reads (1,000 at full size)
+    audit_page_after: int | None
 
 
 async def connect(url: str) -> Any:
@@ -82,6 +85,19 @@ async def discover(url: str) -> Fixture:
             partner,
             (page - 1) * PAGE - 1,
         )
+        audit_entries = await conn.fetchval(
+            "SELECT count(*) FROM audit_entries WHERE company_path >= $1 AND company_path < $2",
+            path,
+            upper,
+        )
+        audit_page = max(2, min(LEDGER_PAGE, audit_entries // PAGE))
+        audit_page_after = await conn.fetchval(
+            "SELECT id FROM audit_entries WHERE company_path >= $1 AND company_path < $2 "
+            "ORDER BY id DESC OFFSET $3 LIMIT 1",
+            path,
+            upper,
+            (audit_page - 1) * PAGE - 1,
+        )
         customers = [
             row["id"]
             for row in await conn.fetch(
@@ -108,6 +124,9 @@ async def discover(url: str) -> Fixture:
             ledger_entries=entries,
             ledger_page=page,
             ledger_page_after=page_after,
+            audit_entries=audit_entries,
+            audit_page=audit_page,
+            audit_page_after=audit_page_after,
         )
     finally:
         await conn.close()
@@ -130,6 +149,12 @@ def variants(fixture: Fixture, iterations: int) -> list[Variant]:
         else None
     )
     devices_after = w.cursor(fixture.devices_last_after, scope=w.devices_scope(partner))
+    audit_after = (
+        w.cursor(fixture.audit_page_after, scope=w.audit_scope(partner))
+        if fixture.audit_page_after
+        else None
+    )
+    base_audit = f"/audit?company={fixture.partner_id}&viewer={fixture.partner_id}&first={PAGE}"
     base_ledger = f"/ledger?company={fixture.partner_id}&viewer={fixture.partner_id}&first={PAGE}"
     return [
         Variant(
@@ -173,6 +198,20 @@ def variants(fixture: Fixture, iterations: int) -> list[Variant]:
             w.DASHBOARD,
             {"first": PAGE},
             f"/dashboard?user={fixture.partner_user_id}&first={PAGE}",
+            iterations,
+        ),
+        Variant(
+            "W8 audit trail of the subtree, page 1",
+            w.AUDIT,
+            {"companyId": partner, "first": PAGE, "after": None},
+            base_audit,
+            iterations,
+        ),
+        Variant(
+            f"W8 audit trail of the subtree, page {fixture.audit_page:,}",
+            w.AUDIT,
+            {"companyId": partner, "first": PAGE, "after": audit_after},
+            base_audit + f"&after={fixture.audit_page_after}",
             iterations,
         ),
     ]

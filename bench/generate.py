@@ -45,6 +45,7 @@ class Sizes:
     accounts: int
     devices: int
     ledger_entries: int
+    audit_entries: int
     partners: int
     busy_moves: int  # moves between the busy partner and its customers
 
@@ -61,6 +62,7 @@ class Sizes:
             accounts=n(100_000, 20),
             devices=n(1_000_000, 100),
             ledger_entries=n(5_000_000, 500),
+            audit_entries=n(10_000_000, 1_000),
             partners=partners,
             busy_moves=n(120_000, 50),
         )

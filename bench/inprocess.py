@@ -23,6 +23,7 @@ from sqlalchemy import event
 from starlette.applications import Starlette
 
 from bench import workloads as w
+from bench.audit import BENCH_AUDIT_KEY
 from bench.fixture import Fixture, variants
 from config import Settings
 from server import create_app, token_config
@@ -152,6 +153,12 @@ def count_requests(fixture: Fixture, size: int) -> list[Request]:
             {"first": size},
             lambda data: len(data["accounts"]["edges"]),
         ),
+        Request(
+            "W8",
+            w.AUDIT,
+            {"companyId": busy, "first": size, "after": None},
+            lambda data: len(data["auditEvents"]["edges"]),
+        ),
     ]
 
 
@@ -160,6 +167,7 @@ def bench_settings(url: str, *, max_rows: int = LARGE) -> Settings:
         environment="test",
         database_url=url,
         jwt_key=secrets.token_urlsafe(48),
+        audit_secret=BENCH_AUDIT_KEY,  # what it writes verifies with the seeded entries
         graphiql=False,
         max_page_size=max_rows,
         max_tree_page_size=max_rows,

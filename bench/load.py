@@ -326,9 +326,33 @@ async def run_clients(
     return Throughput(done, failed, time.perf_counter() - started, latency, first_error)
 
 
+def merged(parts: list[Throughput]) -> Throughput:
+    """Rounds of one side as one measurement."""
+    total = Throughput(0, 0, 0.0, Sample(), server_cpu=0.0)
+    for part in parts:
+        total.done += part.done
+        total.failed += part.failed
+        total.seconds += part.seconds
+        total.latency.seconds += part.latency.seconds
+        total.first_error = total.first_error or part.first_error
+        total.server_cpu = (total.server_cpu or 0.0) + (part.server_cpu or 0.0)
+    return total
+
+
+AUDIT_ROUNDS = 3  # W5 with and without auditing, in turn
+
+
 async def credit_moves(
-    api: Api, baseline: Api, fixture: Fixture, seconds: float, servers: tuple[Served, Served]
+    api: Api,
+    baseline: Api,
+    fixture: Fixture,
+    seconds: float,
+    servers: tuple[Served, Served],
+    unaudited: tuple[Api, Served] | None = None,
 ) -> dict[str, Throughput]:
+    """The API's moves, the raw /move route's, and (`unaudited`) the API's again with its
+    audit writes skipped (bench/unaudited.py): the two API servers in turn, AUDIT_ROUNDS
+    rounds of seconds / AUDIT_ROUNDS each, so the machine's other load weighs on both."""
     token = await api.login(fixture.mover_email)
     partner = fixture.mover_partner_id
     customers = fixture.mover_customers
@@ -337,7 +361,7 @@ async def credit_moves(
         customer = customers[client % len(customers)]
         return (partner, customer) if n % 2 == 0 else (customer, partner)
 
-    async def through_api(client: int, n: int) -> str | None:
+    async def through(api: Api, client: int, n: int) -> str | None:
         source, target = pair(client, n)
         move = {
             "fromCompanyId": w.global_id("Company", source),
@@ -360,15 +384,37 @@ async def credit_moves(
         result = response.json()["data"]["creditMove"]
         return None if "transferId" in result else str(result)
 
-    results: dict[str, Throughput] = {}
-    for name, operation, server in (
-        ("api", through_api, servers[0]),
-        ("raw", through_baseline, servers[1]),
-    ):
+    async def through_api(client: int, n: int) -> str | None:
+        return await through(api, client, n)
+
+    async def measured(
+        operation: Callable[[int, int], Awaitable[str | None]], server: Served, seconds: float
+    ) -> Throughput:
         cpu = server.cpu_seconds()
         throughput = await run_clients(CLIENTS, seconds, 1_000_000, operation)
         throughput.server_cpu = server.cpu_seconds() - cpu
-        results[name] = throughput
+        return throughput
+
+    results: dict[str, Throughput] = {}
+    if unaudited is None:
+        results["api"] = await measured(through_api, servers[0], seconds)
+    else:
+        other, other_server = unaudited
+
+        async def through_unaudited(client: int, n: int) -> str | None:
+            return await through(other, client, n)
+
+        for operation in (through_api, through_unaudited):  # warm-up: pools, statements
+            await run_clients(CLIENTS, 1.0, 200, operation)
+        rounds: dict[str, list[Throughput]] = {"api": [], "unaudited": []}
+        for _ in range(AUDIT_ROUNDS):
+            for name, operation, server in (
+                ("api", through_api, servers[0]),
+                ("unaudited", through_unaudited, other_server),
+            ):
+                rounds[name].append(await measured(operation, server, seconds / AUDIT_ROUNDS))
+        results = {name: merged(parts) for name, parts in rounds.items()}
+    results["raw"] = await measured(through_baseline, servers[1], seconds)
     return results
 
 

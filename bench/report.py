@@ -17,7 +17,7 @@ from typing import Any
 from bench.fixture import PAGE, Fixture
 from bench.hostile import ATTACKERS, Refusal, UnderAttack
 from bench.inprocess import AUTHORIZATION, LARGE, SMALL, Share, StatementCount
-from bench.load import CLIENTS, LOGIN_CLIENTS, Latency, Throughput, ms
+from bench.load import AUDIT_ROUNDS, CLIENTS, LOGIN_CLIENTS, Latency, Throughput, ms
 
 ROOT = Path(__file__).resolve().parent.parent
 REPORT = ROOT / "docs" / "benchmarks.md"
@@ -64,6 +64,21 @@ def _cpu_per(throughput: Throughput) -> str:
     return ms(throughput.server_cpu / throughput.done)
 
 
+def _unaudited(results: Results) -> str:
+    """W5 without auditing: how it was measured."""
+    unaudited = results.moves.get("unaudited")
+    if unaudited is None:
+        return ""
+    return (
+        f"Without auditing: {unaudited.done:,} moves in {unaudited.seconds:.1f} s "
+        f"({unaudited.failed} failed), {_cpu_per(unaudited)} of its CPU per move, by the same "
+        "app in a third process where bench/unaudited.py (bench only: production has no such "
+        "switch) makes `services.audit.record` do nothing and a move's statement leave out "
+        "its entry's INSERT; the two API servers took turns, "
+        f"{AUDIT_ROUNDS} rounds each. "
+    )
+
+
 def verdict(met: bool) -> str:
     return "met" if met else "**not met**"
 
@@ -94,7 +109,12 @@ def table(results: Results) -> list[str]:
         "| graphql-core field by field | ratio of baseline + that |",
         "|---|---:|---:|---:|---:|---:|---|---|---:|---:|",
     ]
-    page_one = next((lat for lat in results.latencies if lat.variant == "W3 ledger, page 1"), None)
+    # Deep pages against page 1 of the same list: W3's ledger, W8's audit trail.
+    firsts = {
+        lat.variant.removesuffix("page 1"): lat
+        for lat in results.latencies
+        if lat.variant.endswith(", page 1")
+    }
     for latency in results.latencies:
         ratio = latency.ratio
         lines.append(
@@ -103,7 +123,9 @@ def table(results: Results) -> list[str]:
             f"median ≤ 3x baseline | {verdict(ratio <= 3)} | {ms(latency.graphql_core)} | "
             f"{latency.floor_ratio:.1f}x |"
         )
-        if latency.variant.startswith("W3 ledger, page ") and page_one and latency is not page_one:
+        stem, _, _ = latency.variant.rpartition("page ")
+        page_one = firsts.get(stem) if latency.variant.startswith(("W3", "W8")) else None
+        if page_one is not None and latency is not page_one:
             deep = latency.api.median / page_one.api.median
             lines.append(
                 f"| {latency.variant} against page 1 | {ms(latency.api.median)} | | "
@@ -123,6 +145,15 @@ def table(results: Results) -> list[str]:
         f"{ms(raw.latency.p99)} | {tps:.0f} tx/s | | {raw.per_second / tps:.2f}x | (context) "
         "| | | |"
     )
+    unaudited = results.moves.get("unaudited")
+    if unaudited is not None and unaudited.per_second:
+        kept = api.per_second / unaudited.per_second
+        lines.append(
+            f"| W5 credit moves with auditing against without, {CLIENTS} clients | "
+            f"{api.per_second:.0f}/s | {ms(api.latency.p99)} | {unaudited.per_second:.0f}/s "
+            f"without | {ms(unaudited.latency.p99)} | {kept:.2f}x | ≥ 0.9x without | "
+            f"{verdict(kept >= 0.9)} | | |"
+        )
     rate, parameters = results.argon2
     login = results.login
     lines.append(
@@ -210,8 +241,8 @@ def render(results: Results, analysis: str) -> str:
         "",
         "## Results",
         "",
-        "W1-W4: sequential requests from one client, API and baseline in turn (so both sides "
-        "of a ratio see the same machine); median and 99th percentile of the round trip "
+        "W1-W4 and W8: sequential requests from one client, API and baseline in turn (so "
+        "both sides of a ratio see the same machine); median and 99th percentile of the round trip "
         "(request sent to body received). The baseline is bench/baseline.py: a bare "
         "Starlette route with asyncpg and orjson answering the same JSON from the same rows "
         "(checked equal before measuring"
@@ -251,7 +282,7 @@ def render(results: Results, analysis: str) -> str:
         *growing_statements(results),
         "### Time in authorization",
         "",
-        "The W1-W4 requests above, in-process, with timing wrappers around "
+        "The W1-W4 and W8 requests above, in-process, with timing wrappers around "
         + ", ".join(f"`{m}.{n}`" for m, names in AUTHORIZATION.items() for n in names)
         + " (authorization: the relation query and the policy decision) and "
         "`services.auth.authenticate` (authentication: token check and user load), installed "
@@ -273,20 +304,23 @@ def render(results: Results, analysis: str) -> str:
         + (f", first: {api.first_error}" if api.first_error else "")
         + f"), median {ms(api.latency.median)}, {_cpu_per(api)} of the server's CPU per move; "
         f"raw: {raw.done:,} in {raw.seconds:.1f} s ({raw.failed} failed), {_cpu_per(raw)} "
-        f"of its CPU per move. pgbench: `{results.pgbench[1]}`. The moves alternate between "
-        f"partner {fixture.mover_partner_id} and its customers, so like TPC-B at scale 1 "
+        f"of its CPU per move. {_unaudited(results)}pgbench: `{results.pgbench[1]}`. "
+        f"The moves alternate between partner {fixture.mover_partner_id} and its customers, "
+        "so like TPC-B at scale 1 "
         "(one branch row) every transaction locks one hot row.",
         f"- W6: {results.login.done} logins in {results.login.seconds:.1f} s, median "
         f"{ms(results.login.latency.median)}; argon2 parameters from services/passwords.py: "
         f"{results.argon2[1]}.",
         f"- Workload data: partner {fixture.partner_id} ({fixture.subtree_size:,} companies in "
         f"its subtree, {fixture.ledger_entries:,} ledger entries); W3's deep page is page "
-        f"{fixture.ledger_page:,} (pages of {PAGE}).",
+        f"{fixture.ledger_page:,} (pages of {PAGE}); its subtree has "
+        f"{fixture.audit_entries:,} audit entries, W8's deep page is page "
+        f"{fixture.audit_page:,}.",
         "",
         "## Data",
         "",
         f"Seeded by bench/seed.py at scale {seed.get('scale', '?')} in "
-        f"**{seed.get('seconds', math.nan):.0f} s** (target: 10 minutes): {rows}.",
+        f"**{seed.get('seconds', math.nan):.0f} s** (target: 10 minutes): {rows}. " + _phases(seed),
         "",
         "## Machine",
         "",
@@ -320,6 +354,18 @@ def render(results: Results, analysis: str) -> str:
         analysis.rstrip() + "\n" if analysis.strip() else "",
     ]
     return "\n".join(lines)
+
+
+def _phases(seed: dict[str, Any]) -> str:
+    phases = seed.get("phases") or {}
+    if not phases:
+        return ""
+    listed = ", ".join(f"{name} {seconds:.0f} s" for name, seconds in phases.items())
+    return (
+        f"Phases: {listed} (the audit trail's entries and seals in `audit`, their indexes "
+        "among the others'); the audit entries' MACs are under bench/audit.py's "
+        "BENCH_AUDIT_KEY, which the servers are given, so `cli.py audit-verify` checks them."
+    )
 
 
 def kept_analysis() -> str:

@@ -1,15 +1,17 @@
-"""`make bench`: seed, serve, measure W1-W6 against the raw baseline, write docs/benchmarks.md.
+"""`make bench`: seed, serve, measure W1-W6 and W8 against the raw baseline, write
+docs/benchmarks.md.
 
-    python -m bench.run                 # seed fleet_bench at full size (about 70 s), then measure
+    python -m bench.run                 # seed fleet_bench at full size, then measure
     python -m bench.run --reuse         # measure the database seeded last time
     python -m bench.run --scale 0.05    # a smaller platform (the targets are for scale 1)
 
 The API runs as it does in production: `uvicorn server:app`, one process, APP_ENV=production,
 on a loopback port; the baseline (bench/baseline.py) on another. Every request goes through
-HTTP with aiohttp (on uvloop) from this process, sequentially for latencies (W1-W4), 16 at a
-time for credit moves (W5, compared with pgbench's TPC-B on a scratch database), 4 at a time
-for sign-ins (W6). Statement counts and the share of authorization are measured on the same app
-run in-process, where SQLAlchemy's statements can be counted and the authorization
+HTTP with aiohttp (on uvloop) from this process, sequentially for latencies (W1-W4, W8), 16
+at a time for credit moves (W5, compared with pgbench's TPC-B on a scratch database, and
+with the same API in a third process whose audit writes bench/unaudited.py skips), 4 at a
+time for sign-ins (W6). Statement counts and the share of authorization are measured on the
+same app run in-process, where SQLAlchemy's statements can be counted and the authorization
 functions timed. Nothing outside the loopback interface is contacted, every loop is bounded
 in count and time, and the servers started here are stopped here.
 """
@@ -29,6 +31,7 @@ import uvloop
 
 from bench import hostile
 from bench import seed as seeding
+from bench.audit import BENCH_AUDIT_KEY
 from bench.fixture import connect, discover
 from bench.inprocess import authorization_shares, statement_counts
 from bench.load import (
@@ -63,7 +66,12 @@ async def run(args: argparse.Namespace) -> Results:
         print(f"Seeding {url} at scale {args.scale} ...", flush=True)
         report = await seeding.seed(url, args.scale)
         print(report.summary(), flush=True)
-        seed_info = {"scale": args.scale, "seconds": report.seconds, "rows": report.rows}
+        seed_info = {
+            "scale": args.scale,
+            "seconds": report.seconds,
+            "rows": report.rows,
+            "phases": report.phases,
+        }
         SEED_REPORT.parent.mkdir(parents=True, exist_ok=True)
         SEED_REPORT.write_text(json.dumps(seed_info))
     fixture = await discover(url)
@@ -97,16 +105,26 @@ async def run(args: argparse.Namespace) -> Results:
         "DATABASE_URL": url,
         "JWT_SECRET_KEY": secrets.token_urlsafe(48),
         "BENCH_DATABASE_URL": url,
+        # The seeded entries' MACs are under this key: what the servers add verifies with them.
+        "AUDIT_SECRET_KEY": BENCH_AUDIT_KEY,
     }
     server = Served("server", ["server:app"], env, logs)
     baseline_server = Served("baseline", ["bench.baseline:create_app", "--factory"], env, logs)
+    # BENCH ONLY: the API with its audit writes skipped, for W5's rate without auditing.
+    unaudited_server = Served("unaudited", ["bench.unaudited:create_app", "--factory"], env, logs)
     try:
         await server.wait_ready()
         await baseline_server.wait_ready()
-        async with http_client(CLIENTS + 4) as api_http, http_client(CLIENTS + 4) as base_http:
+        await unaudited_server.wait_ready()
+        async with (
+            http_client(CLIENTS + 4) as api_http,
+            http_client(CLIENTS + 4) as base_http,
+            http_client(CLIENTS + 4) as unaudited_http,
+        ):
             api, baseline = Api(api_http, server.url), Api(base_http, baseline_server.url)
+            unaudited = Api(unaudited_http, unaudited_server.url)
             load_average("latencies", load)
-            print("W1-W4 latencies (HTTP) ...", flush=True)
+            print("W1-W4, W8 latencies (HTTP) ...", flush=True)
             latencies = await measure_latencies(api, baseline, fixture, args.iterations)
             load_average("hostile", load)
             print("Hostile documents ...", flush=True)
@@ -137,10 +155,17 @@ async def run(args: argparse.Namespace) -> Results:
             load_average("moves", load)
             print("W5 credit moves ...", flush=True)
             moves = await credit_moves(
-                api, baseline, fixture, args.seconds, (server, baseline_server)
+                api,
+                baseline,
+                fixture,
+                args.seconds,
+                (server, baseline_server),
+                (unaudited, unaudited_server),
             )
             print(
                 f"  API {moves['api'].per_second:.0f}/s ({moves['api'].failed} failed), "
+                f"without auditing {moves['unaudited'].per_second:.0f}/s "
+                f"({moves['api'].per_second / moves['unaudited'].per_second:.2f}x), "
                 f"raw {moves['raw'].per_second:.0f}/s",
                 flush=True,
             )
@@ -148,6 +173,7 @@ async def run(args: argparse.Namespace) -> Results:
     finally:
         server.stop()
         baseline_server.stop()
+        unaudited_server.stop()
     return Results(
         fixture=fixture,
         seed=seed_info,

@@ -12,7 +12,9 @@ is dropped first), runs the Alembic migrations and loads, at scale 1:
 - 1,000,000 devices, ids in registration order, bound to datapoint accounts within quota;
 - 5,000,000 ledger entries: each device's registration and period charges, moves between
   parents and children (two entries sharing a transfer id) and grants, replayed in time order
-  so every `balance_after` is right and never negative; credit_balances hold the final sums.
+  so every `balance_after` is right and never negative; credit_balances hold the final sums;
+- 10,000,000 audit entries over the last year (bench/audit.py), with their MACs, sealed in
+  the sealing job's batches (about 500,000 seals), the last minute's left unsealed.
 
 The first partner is the busy one: about 120,000 moves with its customers, so its ledger has
 more than 1,000 pages of 100. Secondary indexes are dropped during the load and rebuilt after
@@ -36,6 +38,7 @@ import asyncpg
 from sqlalchemy.engine import make_url
 
 import cli
+from bench.audit import AUDIT_COLUMNS, SEAL_COLUMNS, AuditSeed, audit_rows
 from bench.generate import (
     ACCOUNT_COLUMNS,
     APPLICATION_COLUMNS,
@@ -65,7 +68,11 @@ LOADED_TABLES = (
     "devices",
     "credit_balances",
     "ledger_entries",
+    "audit_entries",
+    "audit_seals",
 )
+# Random, so kept up during COPY it would take a random page of a 10 M-row index per row.
+NONCE_CONSTRAINT = "uq_audit_entries_nonce"
 
 
 def database_url() -> str:
@@ -80,6 +87,7 @@ class SeedReport:
     phases: dict[str, float] = field(default_factory=dict)
     busy_partner_id: int = 0
     partner_ids: list[int] = field(default_factory=list)
+    unsealed: int = 0  # audit entries written after the sealer's last run
 
     @property
     def seconds(self) -> float:
@@ -146,9 +154,11 @@ async def _secondary_indexes(conn: asyncpg.Connection) -> list[tuple[str, str, s
 
 
 async def _rebuild_indexes(url: str, indexes: Sequence[tuple[str, str, str]]) -> None:
-    """Two connections (two cores): the ledger's indexes on one, all the others on the other."""
-    ledger = [definition for table, _, definition in indexes if table == "ledger_entries"]
-    rest = [definition for table, _, definition in indexes if table != "ledger_entries"]
+    """Two connections (two cores): the audit trail's indexes (the largest table) on one,
+    all the others on the other."""
+    audit = [definition for table, _, definition in indexes if table == "audit_entries"]
+    audit.append(f"ALTER TABLE audit_entries ADD CONSTRAINT {NONCE_CONSTRAINT} UNIQUE (nonce)")
+    rest = [definition for table, _, definition in indexes if table != "audit_entries"]
 
     async def build(definitions: list[str]) -> None:
         conn = await asyncpg.connect(**connect_args(url))
@@ -160,7 +170,7 @@ async def _rebuild_indexes(url: str, indexes: Sequence[tuple[str, str, str]]) ->
         finally:
             await conn.close()
 
-    await asyncio.gather(build(ledger), build(rest))
+    await asyncio.gather(build(audit), build(rest))
 
 
 async def _vacuum(url: str) -> None:
@@ -173,7 +183,7 @@ async def _vacuum(url: str) -> None:
             await conn.close()
 
     await asyncio.gather(
-        run(["ledger_entries"]), run([t for t in LOADED_TABLES if t != "ledger_entries"])
+        run(["audit_entries"]), run([t for t in LOADED_TABLES if t != "audit_entries"])
     )
 
 
@@ -206,6 +216,7 @@ async def seed(url: str, scale: float = 1.0, *, seed_value: int = 20261122) -> S
         indexes = await _secondary_indexes(conn)
         for _, name, _ in indexes:
             await conn.execute(f'DROP INDEX "{name}"')
+        await conn.execute(f"ALTER TABLE audit_entries DROP CONSTRAINT {NONCE_CONSTRAINT}")
         # Foreign keys are kept by construction; their triggers would check row by row.
         await conn.execute("SET session_replication_role = replica")
 
@@ -232,6 +243,12 @@ async def seed(url: str, scale: float = 1.0, *, seed_value: int = 20261122) -> S
             [(company_id, balance, now) for company_id, balance in sorted(balances.items())],
         )
         lap("ledger")
+        trail = AuditSeed()
+        trail_rows = audit_rows(tree, sizes, devices, now, rng, trail)
+        await copy("audit_entries", AUDIT_COLUMNS, trail_rows)
+        await copy("audit_seals", SEAL_COLUMNS, trail.seals)
+        report.unsealed = trail.unsealed
+        lap("audit")
         await conn.execute("SET session_replication_role = DEFAULT")
     finally:
         await conn.close()

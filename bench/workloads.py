@@ -78,6 +78,25 @@ query Dashboard($first: Int!) {
 }
 """
 
+# W8: a page of the audit trail of a company's whole subtree, newest first.
+AUDIT = """
+query Audit($companyId: ID!, $first: Int!, $after: String) {
+  auditEvents(companyId: $companyId, includeDescendants: true, first: $first, after: $after) {
+    edges {
+      cursor
+      node {
+        id createdAt action actionName actorKind actorRole targetType targetId
+        requestId clientAddress userAgent operation
+        actor { id name }
+        company { id name }
+        changes { field before after }
+      }
+    }
+    pageInfo { hasNextPage endCursor }
+  }
+}
+"""
+
 # W5: one credit move.
 MOVE = """
 mutation Move($input: CreditMoveInput!) {
@@ -117,6 +136,31 @@ def devices_scope(company_id: str) -> str:
     """The scope of `devices(companyId:)` with its other arguments at their defaults."""
     arguments = {"companyId": company_id, "includeDescendants": True}
     return list_scope("Query.devices:", {**arguments, "status": None, "accountId": None})
+
+
+def tree_scope() -> str:
+    """The scope of `companyTree(first:)` with its other arguments at their defaults."""
+    arguments = {"rootId": None, "maxDepth": None, "includeArchived": False}
+    return list_scope("Query.companyTree:", arguments)
+
+
+def accounts_scope() -> str:
+    """The scope of W4's `accounts(status: ACTIVE)`."""
+    return list_scope("Query.accounts:", {"status": "ACTIVE", "companyId": None})
+
+
+def audit_scope(company_id: str) -> str:
+    """The scope of `auditEvents(companyId:, includeDescendants: true)` without filters."""
+    arguments = {
+        "companyId": company_id,
+        "includeDescendants": True,
+        "actorId": None,
+        "actions": None,
+        "targetId": None,
+        "since": None,
+        "until": None,
+    }
+    return list_scope("Query.auditEvents:", arguments)
 
 
 def ledger_scope(company_id: str) -> str:

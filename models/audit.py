@@ -17,7 +17,8 @@ from sqlalchemy import JSON, Index, Integer, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, UTCDateTime, binary_string, utcnow
-from models.company import PATH_LENGTH
+from models.company import PATH_LENGTH, CompanyRow
+from models.user import UserRow
 
 
 class ActorKind(enum.StrEnum):
@@ -98,7 +99,9 @@ class AuditSeal(Base):
 
 
 class AuditRow(NamedTuple):
-    """An entry as a page reads it, with its actor's user when the reader may see them."""
+    """An entry as a page reads it, with its actor's user when the reader may see them
+    (`actor`: the user's columns, None when not shown) and its company's columns, both
+    fetched with the page: no statement per row."""
 
     id: int
     created_at: datetime
@@ -115,3 +118,5 @@ class AuditRow(NamedTuple):
     client_address: str | None
     user_agent: str | None
     operation: str | None
+    actor: UserRow | None
+    company: CompanyRow

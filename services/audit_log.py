@@ -16,16 +16,16 @@ from datetime import datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Integer, Select, bindparam, select
+from sqlalchemy import Integer, Select, and_, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.account import Account, Application, License
 from models.audit import ActorKind, AuditEntry, AuditRow
 from models.base import Base
-from models.company import subtree_upper_bound
+from models.company import COMPANY_COLUMNS, Company, CompanyRow, subtree_upper_bound
 from models.credit import LedgerEntry
 from models.device import Device
-from models.user import Invitation, User
+from models.user import Invitation, User, UserRow
 from policies.actor import Actor
 from policies.enforcer import Action
 from services.access import authorize_company, company_in_scope, row_in_scope
@@ -71,6 +71,9 @@ _COLUMNS = (
     AuditEntry.user_agent,
     AuditEntry.operation,
 )
+# Where the entry's company's columns, then its actor's user's, start in a result row.
+_COMPANY = len(_COLUMNS)
+_USER = _COMPANY + len(COMPANY_COLUMNS)
 
 
 @cache
@@ -86,8 +89,24 @@ def _query(
     before: bool,
     backward: bool,
 ) -> Select[Any]:
-    """The statement of a page of this shape, built once; values are its parameters."""
-    query = select(*_COLUMNS)
+    """The statement of a page of this shape, built once; values are its parameters.
+    Each entry's company and, when it lies in the reader's subtree, its actor's user come
+    along (joined, not loaded row by row)."""
+    visible = and_(
+        User.id == AuditEntry.actor_user_id,
+        AuditEntry.actor_company_path >= bindparam("reader_path"),
+        AuditEntry.actor_company_path < bindparam("reader_path_end"),
+    )
+    query = (
+        select(
+            *_COLUMNS,
+            *(getattr(Company, name) for name in COMPANY_COLUMNS),
+            *(getattr(User, name) for name in UserRow._fields),
+        )
+        .select_from(AuditEntry)
+        .join(Company, Company.id == AuditEntry.company_id)
+        .outerjoin(User, visible)
+    )
     if subtree:
         query = query.where(
             AuditEntry.company_path >= bindparam("path"),
@@ -153,7 +172,11 @@ async def list_audit_entries(
         before=before is not None,
         backward=request.backward,
     )
-    values: dict[str, Any] = {"limit": request.limit}
+    values: dict[str, Any] = {
+        "limit": request.limit,
+        "reader_path": actor.company_path,
+        "reader_path_end": subtree_upper_bound(actor.company_path),
+    }
     if filters.include_descendants:
         values["path"], values["path_end"] = company.path, subtree_upper_bound(company.path)
     else:
@@ -177,9 +200,10 @@ async def list_audit_entries(
 
 
 def _row(row: Any, reader_path: str) -> AuditRow:
-    (id_, created_at, action, kind, user_id, role, actor_path, *rest) = row
+    (id_, created_at, action, kind, user_id, role, actor_path, *rest) = row[:_COMPANY]
     visible = actor_path is not None and actor_path.startswith(reader_path)
     (company_id, target_type, target_id, changes, request_id, address, agent, operation) = rest
+    user = None if row[_USER] is None else UserRow._make(row[_USER:])
     if kind == ActorKind.USER and not visible:
         # A user from above: where they connected from would name them as well as their id.
         # An anonymous attempt keeps its address, which is what its reader needs.
@@ -200,6 +224,8 @@ def _row(row: Any, reader_path: str) -> AuditRow:
         address,
         agent,
         operation,
+        user if visible else None,
+        CompanyRow._make((*row[_COMPANY:_USER], None)),  # no counts
     )
 
 

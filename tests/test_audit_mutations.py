@@ -14,14 +14,15 @@ from typing import Any
 
 import orjson
 import pytest
-from sqlalchemy import event
+from sqlalchemy import TextClause, event
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import ORMExecuteState, Session
 
 from models.audit import AuditEntry
 from models.company import Company
 from models.user import User
 from schema import build_schema
+from services import audit
 from services.audit import AuditAction as Act
 from tests.audit_world import AuditWorld, audit_world, entries_since, last_entry_id
 from tests.factories import PASSWORD, Factory
@@ -525,6 +526,8 @@ async def _credit_grant(w: AuditWorld) -> tuple[int, list[Expected]]:
 @case("creditMove")
 async def _credit_move(w: AuditWorld) -> tuple[int, list[Expected]]:
     await w.grant(w.partner, 7)
+    # Both balances exist: on PostgreSQL the move and its entry are one statement.
+    await w.grant(w.customer, 1)
     at = await mark(w)
     data = {"fromCompanyId": cid(w.partner), "toCompanyId": cid(w.customer), "amount": 3}
     result = await w.call("creditMove", data, w.partner_admin, "CreditMovePayload { transferId }")
@@ -575,6 +578,7 @@ def assert_entry(entry: AuditEntry, expected: Expected) -> None:
     assert "httpx" in entry.user_agent
     assert entry.seq is None  # sealed later, by the job
     assert len(entry.mac) == 64
+    assert audit.mac_of(entry) == entry.mac, entry.action  # however it was written
 
 
 def assert_no_secret(entry: AuditEntry, *secrets: str) -> None:
@@ -620,8 +624,16 @@ async def test_a_mutation_that_rolls_back_leaves_no_entry(
             raise ConnectionResetError("injected: the commit failed")
         await commit(session)
 
+    def executing(state: ORMExecuteState) -> None:
+        # A credit move on PostgreSQL writes its entry within its own statement.
+        statement = state.statement
+        if isinstance(statement, TextClause) and "INSERT INTO audit_entries" in statement.text:
+            state.session.info["audit_entry"] = True
+
     event.listen(Session, "before_flush", noticing)
+    event.listen(Session, "do_orm_execute", executing)
     request.addfinalizer(lambda: event.remove(Session, "before_flush", noticing))
+    request.addfinalizer(lambda: event.remove(Session, "do_orm_execute", executing))
     monkeypatch.setattr(AsyncSession, "commit", failing)
     monkeypatch.setattr(FAULT, "wanted", True)
     monkeypatch.setattr(FAULT, "fired", False)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable
 from datetime import datetime
 from typing import Any
 
@@ -11,12 +10,11 @@ from strawberry.scalars import JSON
 
 from models.audit import ActorKind as ActorKindModel
 from models.audit import AuditRow
+from models.company import CompanyRow
 from models.user import Role as RoleModel
-from models.user import User as UserModel
-from schema.context import Info
+from models.user import UserRow
 from schema.enums import AuditAction, AuditActorKind, Role
 from schema.ids import encode_id
-from schema.loaders import ScopedKey
 from schema.types.common import Node
 from schema.types.company import Company
 from schema.types.user import User
@@ -74,14 +72,10 @@ class AuditEvent(Node):
         graphql_type=User | None,
         description="Who did it; null for jobs, anonymous attempts and actors above your tree.",
     )
-    def actor(self, info: Info) -> Awaitable[UserModel | None] | None:
-        row = _row(self)
-        if row.actor_user_id is None:
-            return None
-        viewer = info.context.require_actor()
-        # Only an actor of the reader's subtree has an id on the row (services/audit_log.py).
-        key = ScopedKey(viewer.company_path, row.actor_user_id)
-        return info.context.loaders.user_within.load(key)
+    def actor(self) -> UserRow | None:
+        # Fetched with the page, only when their company is in the reader's subtree
+        # (services/audit_log.py).
+        return _row(self).actor
 
     @strawberry.field(
         graphql_type=Role | None,
@@ -91,11 +85,12 @@ class AuditEvent(Node):
         role = _row(self).actor_role
         return None if role is None else RoleModel(role)
 
-    @strawberry.field(description="The company the target belongs to.")
-    async def company(self, info: Info) -> Company:
-        found = await info.context.loaders.company_by_id.load(_row(self).company_id)
-        assert found is not None  # in the reader's scope: the page's query filtered on it
-        return found  # type: ignore[return-value]
+    @strawberry.field(
+        graphql_type=Company,
+        description="The company the target belongs to.",
+    )
+    def company(self) -> CompanyRow:
+        return _row(self).company  # fetched with the page, in the reader's scope
 
     @strawberry.field(description="The type of the object changed, e.g. `Device`.")
     def target_type(self) -> str | None:
