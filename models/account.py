@@ -166,6 +166,7 @@ class AccountRow(NamedTuple):
     state: AccountState
     starts_at: datetime | None
     expires_at: datetime | None
+    expiry_announced_for: datetime | None
     pending_application_id: int | None
     created_at: datetime
     updated_at: datetime

@@ -341,7 +341,7 @@ async def test_job_runs_and_their_last_success_time(client: GraphQLClient, app: 
         await _counted("charging", failing())
     after = await scrape(client.http)
     runs = "fleet_job_runs_total"
-    for job in ("reminders", "charging", "idempotency_purge"):
+    for job in ("reminders", "charging", "account_expiry", "purge", "audit"):
         assert (
             value(after, runs, job=job, outcome="success")
             - value(before, runs, job=job, outcome="success")
