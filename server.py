@@ -112,7 +112,9 @@ def create_app(
         read_engine=read_engine,
         read_sessionmaker=read_sessionmaker,
     )
-    hub = EventHub(read_sessionmaker, settings.database_url)
+    # The primary's: the horizon is read from its running transactions (a replica's
+    # pg_stat_activity shows its own sessions only).
+    hub = EventHub(sessionmaker, settings.database_url)
     websocket = GraphQLWebSocket(
         schema=schema,
         settings=settings,

@@ -2,20 +2,20 @@
 transaction (services/events.py), so an event exists exactly when its change committed.
 
 Order. A plain sequence is not commit order: a transaction may draw id 5, another id 6 and
-commit first; a reader that saw 6 and moved its cursor past it would skip 5 forever. So the
-ids are drawn at commit (services/events.py keeps a transaction's changes until then): on
-PostgreSQL each committing transaction inserts its events under one transaction-scoped
-advisory lock, released only after its commit is visible, so the next writer's ids are
-drawn after it: at every snapshot the visible events are a prefix of the id order, and a
-cursor never skips nor repeats (tests/test_event_feed.py proves it with concurrent
-writers). SQLite has one writer at a time, so its ids are commit order anyway. `xid` is 0
-on both: a (xid, id) position leaves room for an epoch without changing the cursors.
-
-The price: event-writing commits of one database take turns for their WAL flush (16 writers
-on the 2-core machine: 2,600 -> 425 commits/s). Rejected: reading only rows whose
-transaction is older than the snapshot's xmin (no turns), because that horizon is the whole
-PostgreSQL server's: any write transaction of any database held delivery back while it ran
-(24 s in W7 on the shared machine).
+commit first; a reader that saw 6 and moved its cursor past it would skip 5 forever. So an
+event's place is (xid, id), the writing transaction's id first, and readers read only
+below the horizon (services/events.horizon): the oldest transaction still running in this
+database, or the next transaction id when none is. Every event below it is final (its
+transaction ended, and no transaction that has not ended can write below it), so the
+visible events below the horizon are a prefix of the (xid, id) order and a cursor never
+skips nor repeats (tests/test_event_feed.py proves it with concurrent writers). Writers
+take no lock for it. A transaction that runs long holds delivery back while it runs (the
+readers look again as they wait for notified events); only this database's transactions
+count, unlike the snapshot's xmin, which is the whole server's (24 s of delay in W7 on a
+shared server). SQLite has one writer at a time: its ids are commit order, `xid` is 0.
+Rejected: drawing ids under an advisory lock held through the commit (exact, but
+event-writing commits then take turns for their WAL flush: 2,600 -> 425 commits/s with 16
+writers on the 2-core machine).
 """
 
 from __future__ import annotations

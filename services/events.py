@@ -2,9 +2,9 @@
 an account or a user's access says so here, in its own transaction.
 
 The changes wait in the session until it commits; the commit writes them in one statement
-(models/event.py explains the order): on PostgreSQL under a transaction-scoped advisory
-lock taken just before commit, so event ids are drawn in commit order, with a NOTIFY
-carrying their ids, which PostgreSQL delivers at commit (and never for a rollback). On
+stamped with the transaction's id (models/event.py explains the order), with a NOTIFY
+carrying their ids, which PostgreSQL delivers at commit (and never for a rollback). Readers
+read only below the horizon (`horizon`): events of transactions that have all ended. On
 SQLite the session's commit wakes this process's readers (services/event_hub.py).
 `Position` is a place in the feed.
 """
@@ -39,8 +39,7 @@ DEFAULT_RETENTION = timedelta(hours=24)
 PURGE_GRACE = timedelta(minutes=10)
 _SESSION_FLAG = "fleet_events_written"
 _PENDING = "fleet_events_pending"
-# pg_advisory_xact_lock's key (any constant of ours; advisory locks are per database).
-_ORDER_LOCK = 0x666C6565
+_XID_SPAN = 1 << 32
 
 
 @dataclass(frozen=True, order=True)
@@ -103,7 +102,7 @@ _INSERT_POSTGRESQL = text(
 WITH new AS (
     INSERT INTO events
         (xid, topic, kind, company_id, company_path, object_type, object_id, payload, created_at)
-    SELECT 0, r.topic, r.kind, c.id, c.path,
+    SELECT pg_current_xact_id()::text::bigint, r.topic, r.kind, c.id, c.path,
            r.object_type, r.object_id, r.payload, :now
     FROM jsonb_to_recordset(CAST(:rows AS jsonb)) AS r(
         topic text, kind text, company_id int, object_type text, object_id int, payload jsonb)
@@ -161,14 +160,8 @@ def _write_pending(session: Session) -> None:
             for c in changes
         ]
     ).decode()
-    if session.get_bind().dialect.name == "postgresql":
-        # Held from here to the commit's end, after the commit is visible: the next writer
-        # draws its ids only then, so ids are commit order. Taken last, after the
-        # transaction's row locks, and held only for this statement and the commit.
-        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _ORDER_LOCK})
-        statement = _INSERT_POSTGRESQL
-    else:
-        statement = _INSERT_SQLITE
+    postgres = session.get_bind().dialect.name == "postgresql"
+    statement = _INSERT_POSTGRESQL if postgres else _INSERT_SQLITE
     session.execute(statement, {"rows": rows, "now": utcnow()})
     session.info[_SESSION_FLAG] = True
 
@@ -320,6 +313,36 @@ def position_of(row: Event) -> Position:
     return Position(row.xid, row.id)
 
 
+_NEXT_XID = text("SELECT pg_snapshot_xmax(pg_current_snapshot())::text::bigint")
+# Refreshed per call: pg_stat_activity is otherwise read once per transaction.
+_CLEAR_ACTIVITY = text("SELECT pg_stat_clear_snapshot()")
+_RUNNING_XIDS = text(
+    "SELECT backend_xid::text::bigint FROM pg_stat_activity "
+    "WHERE datname = current_database() AND backend_xid IS NOT NULL "
+    "AND pid <> pg_backend_pid()"
+)
+
+
+async def horizon(session: AsyncSession) -> int | None:
+    """The transaction id below which every transaction of this database has ended (None:
+    SQLite, where ids are commit order). Events below it are final: none can still commit
+    among them, so a reader that moves its cursor past them skips nothing.
+
+    In this order, each its own statement: the next transaction id (later transactions
+    are above it), then the transactions running in this database (the oldest bounds the
+    horizon; 32-bit there, widened with the epoch of the first); the caller reads events
+    afterwards, in a newer snapshot that sees every transaction that ended. Other
+    databases' transactions do not hold it back, unlike the snapshot's xmin."""
+    if session.get_bind().dialect.name != "postgresql":
+        return None
+    upper = int(await session.scalar(_NEXT_XID) or 0)
+    await session.execute(_CLEAR_ACTIVITY)
+    running = [int(x) for x in await session.scalars(_RUNNING_XIDS)]
+    epoch, low = divmod(upper, _XID_SPAN)
+    widened = [(epoch if xid <= low else epoch - 1) * _XID_SPAN + xid for xid in running]
+    return min([upper, *widened])
+
+
 async def read_after(
     session: AsyncSession,
     after: Position,
@@ -330,9 +353,12 @@ async def read_after(
     subtree: bool = True,
     upto: Position | None = None,
 ) -> list[Event]:
-    """The committed events after `after` in feed order, optionally of one topic and
-    company (or subtree), up to `upto`."""
+    """The final events after `after` in feed order (below the horizon), optionally of one
+    topic and company (or subtree), up to `upto`."""
     query = select(Event).where(tuple_(*_order()) > tuple_(after.xid, after.id))
+    below = await horizon(session)
+    if below is not None:
+        query = query.where(Event.xid < below)
     if upto is not None:
         query = query.where(tuple_(*_order()) <= tuple_(upto.xid, upto.id))
     if topic is not None:
@@ -348,8 +374,11 @@ async def read_after(
 
 
 async def head(session: AsyncSession) -> Position:
-    """The position of the newest event every reader sees (START for an empty feed)."""
+    """The position of the newest final event (START for an empty feed)."""
     query = select(Event.xid, Event.id)
+    below = await horizon(session)
+    if below is not None:
+        query = query.where(Event.xid < below)
     row = (
         await session.execute(query.order_by(Event.xid.desc(), Event.id.desc()).limit(1))
     ).first()
