@@ -191,6 +191,9 @@ class EventHub:
         self._task: asyncio.Task[None] | None = None
         self._undo_commit_hook: Callable[[], None] | None = None
         self.delivered = 0
+        # With no connection nor subscriber the hub reads nothing (a server without
+        # subscribers spends nothing per commit); `ensure_current` moves it to the head.
+        self._stale = False
 
     # --- life cycle ---------------------------------------------------------------------
 
@@ -264,6 +267,10 @@ class EventHub:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout=timeout)
             self._wake.clear()
+            if not self._connections and not self._index:
+                self._stale, retry = True, 0.0
+                self._awaited.clear()
+                continue
             try:
                 if self._postgres and self._listener is None:
                     await self._listen()
@@ -284,6 +291,14 @@ class EventHub:
                 self._dispatch(row)
             if len(rows) < BATCH:
                 return
+
+    async def ensure_current(self) -> None:
+        """Before a connection opens or a subscription starts: an idle hub (neither) has not
+        been reading, so it starts from the head; nothing from before is delivered."""
+        if self._stale:
+            async with self._sessionmaker() as session:
+                self.position = await events.head(session)
+            self._stale = False
 
     def _dispatch(self, row: Event) -> None:
         self.position = events.position_of(row)
@@ -366,6 +381,7 @@ class EventHub:
             account_id=target.account_id,
             outbox=outbox,
         )
+        await self.ensure_current()
         self._register(subscriber)
         try:
             last = subscriber.start if after is None else after.position

@@ -148,7 +148,7 @@ class ModelDevice:
 
 def _amount_error(amount: int) -> str | None:
     if amount < 1:
-        return "INVALID_VALUE"
+        return "BELOW_MINIMUM"
     if amount > MAX_AMOUNT:
         return "OUT_OF_RANGE"
     return None
@@ -203,7 +203,7 @@ class Model:
             if not self.in_scope(request.actor, request.company):
                 return Failed("NOT_FOUND")
             if request.serial == INVALID_SERIAL:
-                return Failed("INVALID_VALUE")
+                return Failed("INVALID_FORMAT")
         if request.key is not None and (request.actor, request.key) in self.keys:
             first, result = self.keys[request.actor, request.key]
             if replace(first, key=None) != replace(request, key=None):

@@ -264,6 +264,7 @@ class Connection:
         hub = self.endpoint.hub
         if hub.connection_count(actor.user_id) >= self.settings.ws_max_connections_per_user:
             raise Closing(4429, "Too many connections for this user")
+        await hub.ensure_current()
         hub.connection_opened(actor.user_id, self)
         self._counted = True
         self.actor = actor
