@@ -176,6 +176,7 @@ AuditAction = described_enum(
         "APPLICATION_CANCEL": "An application withdrawn.",
         "ACCOUNT_CREATE": "An account created (its NEW_ACCOUNT application approved).",
         "ACCOUNT_CHANGE": "An approved application applied to an account.",
+        "ACCOUNT_EXPIRE": "An account's expiry date passed: it stopped running (a job).",
         "LICENSE_CREATE": "A custom license added to the catalog.",
         "REMINDER_SEND": "An expiry reminder mailed for an account (a job).",
         "DEVICE_REGISTER": "A device registered.",

@@ -511,6 +511,8 @@ async def announce_expiries(session: AsyncSession, *, now: datetime) -> int:
     accounts = list(await session.scalars(query))
     for account in accounts:
         account.expiry_announced_for = account.expires_at
+        expired = {"status": ("ACTIVE", "EXPIRED")}
+        audit.record(session, Act.ACCOUNT_EXPIRE, audit.SYSTEM, account, expired, now=now)
     await session.flush()
     if accounts:
         await events.accounts_changed(session, "EXPIRED", *accounts)

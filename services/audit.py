@@ -80,6 +80,7 @@ class AuditAction(enum.StrEnum):
     ACCOUNT_CHANGE = "account.change"  # an approved application applied
     LICENSE_CREATE = "license.create"
     REMINDER_SEND = "account.reminder_send"  # job
+    ACCOUNT_EXPIRE = "account.expire"  # job: its expiry date passed
     # devices and credits
     DEVICE_REGISTER = "device.register"
     DEVICE_RENAME = "device.rename"

@@ -234,6 +234,31 @@ async def test_a_reminder_sent_is_recorded(world: AuditWorld) -> None:
     assert entry.changes["reminder"] == [None, "WEEK_BEFORE"]
 
 
+async def test_an_expiry_is_recorded_once(world: AuditWorld) -> None:
+    # given an active account of the customer
+    account = await world.active_account()
+    async with world.sessionmaker() as session:
+        from models.account import Account
+        from tests.graphql import pk
+
+        row = await session.get(Account, pk(account))
+        assert row is not None
+        expires_at = row.expires_at
+    assert expires_at is not None
+    at = await last_entry_id(world.sessionmaker)
+    # when the jobs run after its expiry date, twice
+    await jobs.run_expiries(world.sessionmaker, now=expires_at + timedelta(minutes=1))
+    await jobs.run_expiries(world.sessionmaker, now=expires_at + timedelta(minutes=2))
+    # then one entry says so, written by the system in the customer's log
+    expiries = [
+        e for e in await entries_since(world.sessionmaker, at) if e.target_type == "Account"
+    ]
+    assert [(e.action, e.actor_kind, e.company_id) for e in expiries] == [
+        (Act.ACCOUNT_EXPIRE, "SYSTEM", world.customer.id)
+    ]
+    assert expiries[0].changes == {"status": ["ACTIVE", "EXPIRED"]}
+
+
 class Refusing:
     async def send(self, message: OutboxMessage) -> None:
         raise ConnectionRefusedError("no SMTP here")
