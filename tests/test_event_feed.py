@@ -136,8 +136,14 @@ async def test_concurrent_writers_reach_a_resuming_reader_exactly_once(
             await asyncio.sleep(0.005)
 
     reading = asyncio.create_task(reader())
-    await asyncio.gather(*(writer(n) for n in range(1, total + 1)))
-    await asyncio.wait_for(reading, timeout=20)
+    try:
+        # Bounded: a writer that never gets its turn fails the test instead of holding CI.
+        await asyncio.wait_for(
+            asyncio.gather(*(writer(n) for n in range(1, total + 1))), timeout=60
+        )
+        await asyncio.wait_for(reading, timeout=20)
+    finally:
+        reading.cancel()
     assert sorted(seen) == list(range(1, total + 1))
 
 
