@@ -35,6 +35,7 @@ from websockets.typing import Subprotocol
 import cli
 from config import Settings
 from server import create_app
+from tests.conftest import postgres_required
 
 STARTUP_TIMEOUT = 60.0
 TESTS_DIR = Path(__file__).parent
@@ -89,12 +90,23 @@ def serve(settings: Settings) -> Iterator[str]:
 
 
 def require(missing: str | None) -> None:
-    """Skip the test for a missing tool, or fail when CI is set."""
+    """Skip the test for a missing tool on a developer machine; fail it where the suite must
+    be complete (CI or REQUIRE_POSTGRES set, as .ci/run does), as the PostgreSQL half does."""
     if missing is None:
         return
-    if os.environ.get("CI"):
-        pytest.fail(f"{missing} (required because CI is set)")
+    if postgres_required():
+        pytest.fail(f"{missing} (required: CI or REQUIRE_POSTGRES is set)")
     pytest.skip(missing)
+
+
+def nginx_binary() -> str:
+    """Debian's nginx, which .ci/run installs."""
+    found = shutil.which("nginx") or (
+        "/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None
+    )
+    require(None if found else "nginx is not installed (apt-get install nginx; .ci/run does)")
+    assert found is not None
+    return found
 
 
 def node_tool(folder: str, package: str) -> str:

@@ -6,31 +6,17 @@ Images cannot be pulled where this suite runs, so nothing here starts a containe
 from __future__ import annotations
 
 import re
-import shutil
 import subprocess
 from pathlib import Path
 from typing import Any
 
-import pytest
 import yaml
 
-from tests.conftest import postgres_required
+from tests.live import nginx_binary
 from tests.processes import free_port, repo_nginx_config
 
 ROOT = Path(__file__).resolve().parent.parent
 NGINX_CONF = ROOT / "deploy" / "nginx.conf"
-
-
-def _nginx() -> str:
-    found = shutil.which("nginx") or (
-        "/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None
-    )
-    if found is None:
-        message = "nginx is not installed (apt-get install nginx; .ci/run does)"
-        if postgres_required():
-            pytest.fail(message + ": required in CI")
-        pytest.skip(message)
-    return found
 
 
 def nginx_test(tmp_path: Path, text: str | None = None) -> subprocess.CompletedProcess[str]:
@@ -39,7 +25,7 @@ def nginx_test(tmp_path: Path, text: str | None = None) -> subprocess.CompletedP
     config = tmp_path / "nginx.conf"
     config.write_text(repo_nginx_config(["127.0.0.1:8000"], free_port(), tmp_path, text))
     return subprocess.run(  # noqa: S603 - Debian's nginx on a temporary copy
-        [_nginx(), "-t", "-p", str(tmp_path), "-c", str(config)],
+        [nginx_binary(), "-t", "-p", str(tmp_path), "-c", str(config)],
         capture_output=True,
         text=True,
         timeout=30,

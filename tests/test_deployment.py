@@ -5,7 +5,6 @@ request runs, and two of them behind a real nginx configured by deploy/nginx.con
 from __future__ import annotations
 
 import asyncio
-import shutil
 import subprocess
 import sys
 import threading
@@ -19,7 +18,8 @@ import httpx
 import pytest
 from sqlalchemy.engine import make_url
 
-from tests.conftest import _admin, postgres_required
+from tests.conftest import _admin
+from tests.live import nginx_binary
 from tests.processes import (
     ADMIN_EMAIL,
     ADMIN_PASSWORD,
@@ -189,22 +189,10 @@ async def test_sigterm_lets_the_request_in_flight_finish_then_exits_0(
         server.terminate()
 
 
-def _nginx() -> str:
-    found = shutil.which("nginx") or (
-        "/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None
-    )
-    if found is None:
-        message = "nginx is not installed (apt-get install nginx; .ci/run does)"
-        if postgres_required():
-            pytest.fail(message + ": required in CI")
-        pytest.skip(message)
-    return found
-
-
 async def test_two_servers_behind_nginx_pass_the_acceptance_script(
     fresh_database: str, tmp_path: Path
 ) -> None:
-    nginx = _nginx()
+    nginx = nginx_binary()
     env = server_env(fresh_database, tmp_path, FORWARDED_ALLOW_IPS="127.0.0.1")
     servers = [ServerProcess(f"behind{i}", env, tmp_path) for i in range(2)]
     port = free_port()

@@ -25,6 +25,7 @@ from services import passwords
 from tests.conftest import PG_URL, TEST_JWT_KEY, _create_pg_database, _drop_pg_database
 from tests.factories import PASSWORD, Factory
 from tests.graphql import LOGIN, GraphQLClient, login
+from tests.live import require
 
 ROOT = Path(__file__).parent.parent
 WRONG = "not the password at all"
@@ -92,9 +93,7 @@ async def fresh_postgres() -> AsyncIterator[str]:
     try:
         url = await _create_pg_database(PG_URL.rsplit("/", 1)[0] + "/fleet_procs")
     except Exception as exc:  # unreachable: as the suite's PostgreSQL half does
-        if os.environ.get("CI") or os.environ.get("REQUIRE_POSTGRES"):
-            pytest.fail(f"PostgreSQL unreachable at {PG_URL}: {exc!r}")
-        pytest.skip(f"PostgreSQL unreachable at {PG_URL}: {exc!r}")
+        require(f"PostgreSQL unreachable at {PG_URL}: {exc!r}")
     yield url
     await _drop_pg_database(url)
 
