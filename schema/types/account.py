@@ -14,6 +14,7 @@ from models import account as models
 from models.base import utcnow
 from policies.scope import relation_of
 from resolvers import audit as audit_resolvers
+from resolvers import permissions
 from resolvers.paging import Paging
 from schema.context import Info
 from schema.cost import CONNECTION, Cost
@@ -29,6 +30,7 @@ from schema.enums import (
 from schema.errors import NotFoundError, ValidationError
 from schema.types.common import After, Before, Connection, First, Last, Node, company_of, connection
 from schema.types.company import Company
+from schema.types.permissions import AccountViewerCan, ApplicationViewerCan
 from services import account as service
 from services.application import may_read_applications
 
@@ -94,6 +96,10 @@ class Account(Node):
     @classmethod
     def is_type_of(cls, obj: Any, _info: Any) -> bool:
         return isinstance(obj, (cls, models.Account, models.AccountRow))
+
+    @strawberry.field(description="What the caller may do with this account.")
+    async def viewer_can(self, info: Info) -> AccountViewerCan:
+        return await permissions.account(info, _account(self).company_id)  # type: ignore[return-value]
 
     @strawberry.field(description="Where the account stands (EXPIRED follows from `expiresAt`).")
     def status(self) -> AccountStatus:  # type: ignore[valid-type]
@@ -203,6 +209,11 @@ class Application(Node):
         if company is None or not company.path.startswith(actor.company_path):
             return None  # filed by someone higher up: outside this caller's tree
         return target  # type: ignore[return-value]
+
+    @strawberry.field(description="What the caller may do with this application.")
+    async def viewer_can(self, info: Info) -> ApplicationViewerCan:
+        company_id = _application(self).company_id
+        return await permissions.application(info, company_id)  # type: ignore[return-value]
 
     @strawberry.field(description="The company of the account.")
     async def company(self, info: Info) -> Company:

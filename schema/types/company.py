@@ -16,12 +16,14 @@ from models.company import CompanyRead, CompanyRow
 from resolvers import audit as audit_resolvers
 from resolvers import company as resolve
 from resolvers import credit as credit_resolvers
+from resolvers import permissions
 from resolvers.paging import Paging
 from schema.context import Info
 from schema.cost import CONNECTION, Cost
 from schema.enums import AuditAction
 from schema.errors import ArchiveBlockedError, NotFoundError, ValidationError
 from schema.types.common import After, Before, Connection, First, Last, Node, connection
+from schema.types.permissions import CompanyViewerCan
 
 if TYPE_CHECKING:
     from schema.types.audit import AuditEvent
@@ -69,6 +71,12 @@ class Company(Node):
     @classmethod
     def is_type_of(cls, obj: Any, _info: Any) -> bool:
         return isinstance(obj, (cls, models.Company, CompanyRow))
+
+    @strawberry.field(
+        description="What the caller may do with this company (decided as the mutations decide)."
+    )
+    def viewer_can(self, info: Info) -> CompanyViewerCan:
+        return permissions.company(info, _row(self))  # type: ignore[return-value]
 
     @strawberry.field(description="Levels below the caller's own company (which is 0).")
     def depth(self, info: Info) -> int:

@@ -17,6 +17,7 @@ from models.device import DeviceRead, DeviceRow
 from policies.enforcer import Action
 from policies.scope import relation_of
 from resolvers import audit as audit_resolvers
+from resolvers import permissions
 from resolvers.paging import Paging
 from schema.context import Info
 from schema.cost import CONNECTION, Cost
@@ -25,6 +26,7 @@ from schema.errors import ConflictError, NotFoundError, ValidationError
 from schema.types.account import Account
 from schema.types.common import After, Before, Connection, First, Last, Node, company_of, connection
 from schema.types.company import Company
+from schema.types.permissions import DeviceViewerCan
 from services.access import can
 
 if TYPE_CHECKING:
@@ -80,6 +82,10 @@ class Device(Node):
             assert device.company is not NOT_FETCHED
             return device.account if _may_read_account(info, device.company) else None
         return _account(info, device)
+
+    @strawberry.field(description="What the caller may do with this device.")
+    async def viewer_can(self, info: Info) -> DeviceViewerCan:
+        return await permissions.device(info, _device(self).company_id)  # type: ignore[return-value]
 
     @strawberry.field(
         description=("What was done to the device, newest first (ADMINISTRATOR and above)."),

@@ -9,11 +9,13 @@ import strawberry
 
 from models import user as models
 from models.base import utcnow
+from resolvers import permissions
 from schema.context import Info
 from schema.enums import InvitationStatus, Role
 from schema.errors import ConflictError, NotFoundError, ValidationError
 from schema.types.common import Node
 from schema.types.company import Company
+from schema.types.permissions import InvitationViewerCan
 from services import invitation as service
 
 
@@ -45,6 +47,13 @@ class Invitation(Node):
     @strawberry.field(description="Where it stands.")
     def status(self) -> InvitationStatus:  # type: ignore[valid-type]
         return service.status_of(_model(self), utcnow())
+
+    @strawberry.field(description="What the caller may do with this invitation.")
+    async def viewer_can(self, info: Info) -> InvitationViewerCan:
+        row = _model(self)
+        return await permissions.invitation(  # type: ignore[return-value]
+            info, role=row.role, company_id=row.company_id
+        )
 
     @strawberry.field(description="The company the user will belong to.")
     async def company(self, info: Info) -> Company:

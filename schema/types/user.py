@@ -12,6 +12,7 @@ import strawberry
 from models import user as models
 from models.company import Company as CompanyModel
 from resolvers import audit as audit_resolvers
+from resolvers import permissions
 from resolvers.paging import Paging
 from schema.context import Info
 from schema.cost import CONNECTION, Cost
@@ -19,6 +20,7 @@ from schema.enums import Role
 from schema.errors import NotFoundError, ValidationError
 from schema.types.common import After, Before, Connection, First, Last, Node, connection
 from schema.types.company import Company
+from schema.types.permissions import UserViewerCan
 
 if TYPE_CHECKING:
     from schema.types.audit import AuditEvent
@@ -51,6 +53,13 @@ class User(Node):
             return viewer.company  # loaded with the viewer on this request
         # users.company_id is a non-null foreign key: the loader always finds it.
         return info.context.loaders.company_by_id.load(company_id)
+
+    @strawberry.field(description="What the caller may do with this user.")
+    async def viewer_can(self, info: Info) -> UserViewerCan:
+        row = _model(self)
+        return await permissions.user(  # type: ignore[return-value]
+            info, user_id=row.id, role=row.role, company_id=row.company_id
+        )
 
     @strawberry.field(
         description=(
