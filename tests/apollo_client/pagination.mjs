@@ -70,7 +70,12 @@ const client = (types) =>
         Query: {
           fields: {
             // keyArgs: the arguments that choose the rows; paging arguments are merged.
-            devices: relayStylePagination(['companyId', 'includeDescendants', 'status', 'accountId']),
+            devices: relayStylePagination([
+              'companyId',
+              'includeDescendants',
+              'status',
+              'accountId',
+            ]),
             ledgerEntries: relayStylePagination(['companyId', 'kinds', 'since', 'until']),
           },
         },
@@ -84,11 +89,19 @@ const client = (types) =>
   });
 
 const NO_PAGE = { first: null, after: null, last: null, before: null };
+// The variables a list is opened with: one page right after `startAfter`.
+const openedAt = ({ variables, pageSize, startAfter }) => ({
+  ...variables,
+  ...NO_PAGE,
+  first: pageSize,
+  after: startAfter,
+});
 
 // Opens `field` after `startAfter`, then walks to the end and back to the start.
-async function walk(apollo, { field, variables, startAfter, pageSize }) {
+async function walk(apollo, listing) {
+  const { field, pageSize } = listing;
   const query = DOCUMENTS[field];
-  const opened = { ...variables, ...NO_PAGE, first: pageSize, after: startAfter };
+  const opened = openedAt(listing);
   const first = await apollo.query({ query, variables: opened });
   // fetchMore belongs to a watched query: the app's list component.
   const observable = apollo.watchQuery({ query, variables: opened });
@@ -158,12 +171,8 @@ try {
     report.steps.renames.push(await rename(apollo, input));
   }
   // The devices list, read from the cache after the renames: the renamed row changed in place.
-  const listing = spec.lists.devices;
   report.steps.devicesAfterRenames = apollo
-    .readQuery({
-      query: DOCUMENTS.devices,
-      variables: { ...listing.variables, ...NO_PAGE, first: listing.pageSize, after: listing.startAfter },
-    })
+    .readQuery({ query: DOCUMENTS.devices, variables: openedAt(spec.lists.devices) })
     .devices.edges.map((edge) => edge.node);
   // The same calls on a cache without possibleTypes.
   const bare = client({});
