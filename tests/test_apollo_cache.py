@@ -76,7 +76,8 @@ class Api:
         return [e["node"]["id"] for e in edges], [e["cursor"] for e in edges]
 
 
-def seed(api: Api) -> dict[str, Any]:
+def seed(api: Api) -> str:
+    """A customer company with credits and devices (so charges too); returns its id."""
     platform = api.call("{ me { company { id } } }")["me"]["company"]["id"]
     company = api.mutate(
         "companyCreate",
@@ -99,7 +100,8 @@ def seed(api: Api) -> dict[str, Any]:
             model="EM-1",
             datapoints=1,
         )
-    return {"company": company}
+    company_id: str = company
+    return company_id
 
 
 def run_client(node: str, base: str, spec: dict[str, Any]) -> dict[str, Any]:
@@ -147,7 +149,7 @@ def test_apollo_cache_pages_both_ways_and_matches_typed_errors(tmp_path: Path) -
     asyncio.run(cli.run_bootstrap(settings))
     with serve(settings) as base:
         api = Api(base)
-        company = seed(api)["company"]
+        company = seed(api)
         orders = {field: api.server_order(field, company) for field in ("devices", "ledgerEntries")}
         device_ids = orders["devices"][0]
         renamed = device_ids[DEVICES // 2]
