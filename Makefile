@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cksum < requirements.lock | cut -d' ' -f1)
 # Node test tools, each a folder with its own package.json and package-lock.json.
-NPM_DIRS := tests/http_audit tests/apollo_client tests/browser tests/ws_client
+NPM_DIRS := tests/http_audit tests/apollo_client tests/browser tests/ws_client tests/relay tests/schema_lint
 TYPED  := config.py cli.py server.py models policies services schema resolvers web migrations tests bench
 
 .PHONY: install run test lint typecheck pytest schema lock npm-deps clean bench graphiql
