@@ -70,4 +70,4 @@ lock: install
 		--generate-hashes -o requirements.lock
 
 clean:
-	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis $(addsuffix /node_modules,$(NPM_DIRS) tools/graphiql)
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis $(addsuffix /node_modules,$(NPM_DIRS) tools/graphiql bench/postgraphile)

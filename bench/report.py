@@ -18,6 +18,8 @@ from bench.fixture import PAGE, Fixture
 from bench.hostile import ATTACKERS, Refusal, UnderAttack
 from bench.inprocess import AUTHORIZATION, LARGE, SMALL, Share, StatementCount
 from bench.load import AUDIT_ROUNDS, CLIENTS, LOGIN_CLIENTS, Latency, Throughput, ms
+from bench.sidebyside import SideBySide
+from bench.sidebyside import table as side_by_side_table
 
 ROOT = Path(__file__).resolve().parent.parent
 REPORT = ROOT / "docs" / "benchmarks.md"
@@ -100,6 +102,7 @@ class Results:
     refusals: list[Refusal]
     attack: UnderAttack
     load: list[str]  # the load average (1, 5, 15 min) at each phase: others' work shows here
+    side_by_side: list[SideBySide] | None = None  # None: npm missing, PostGraphile not run
     finished: str = field(default_factory=lambda: datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"))
 
 
@@ -229,6 +232,26 @@ def shares_table(results: Results) -> list[str]:
     return lines
 
 
+def peer_section(results: Results) -> list[str]:
+    head = ["### Side by side with PostGraphile", ""]
+    if results.side_by_side is None:
+        return [*head, "Not measured: npm was not found to install PostGraphile.", ""]
+    return [
+        *head,
+        "bench/sidebyside.py: the API, the raw baseline and PostGraphile 4.14 (bench/peer.py: "
+        "its CLI with default settings, no authentication, the query log off; the subtree "
+        "functions and counts it needs in bench/postgraphile/peer.sql) over the same rows, the "
+        "rows of each answer checked equal first. Median: one client, the three in turn. CPU "
+        "per request: each server process's user + system time (/proc) over those sequential "
+        f"requests. Requests/s: {CLIENTS} concurrent clients, each server alone in turn. "
+        "Targets (issue 17): median and CPU per request at most 2x raw, CPU below "
+        "PostGraphile's, requests/s at least PostGraphile's.",
+        "",
+        *side_by_side_table(results.side_by_side),
+        "",
+    ]
+
+
 def render(results: Results, analysis: str) -> str:
     fixture, seed = results.fixture, results.seed
     memory_mib = results.memory.get("VmHWM", 0) / 1024
@@ -261,6 +284,7 @@ def render(results: Results, analysis: str) -> str:
         f"| baseline process | peak RSS {results.baseline_memory.get('VmHWM', 0) / 1024:.0f} MiB"
         " | | |",
         "",
+        *peer_section(results),
         "### Hostile documents",
         "",
         "bench/hostile.py: each document sent 100 times in a row as the partner's SUPERADMIN; "

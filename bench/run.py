@@ -1,5 +1,5 @@
-"""`make bench`: seed, serve, measure W1-W6 and W8 against the raw baseline, write
-docs/benchmarks.md.
+"""`make bench`: seed, serve, measure W1-W6 and W8 against the raw baseline, and W1-W4 side by
+side with PostGraphile (bench/sidebyside.py; when npm is present), write docs/benchmarks.md.
 
     python -m bench.run                 # seed fleet_bench at full size, then measure
     python -m bench.run --reuse         # measure the database seeded last time
@@ -29,7 +29,7 @@ from pathlib import Path
 
 import uvloop
 
-from bench import hostile
+from bench import hostile, peer, sidebyside
 from bench import seed as seeding
 from bench.audit import BENCH_AUDIT_KEY
 from bench.fixture import connect, discover
@@ -112,20 +112,43 @@ async def run(args: argparse.Namespace) -> Results:
     baseline_server = Served("baseline", ["bench.baseline:create_app", "--factory"], env, logs)
     # BENCH ONLY: the API with its audit writes skipped, for W5's rate without auditing.
     unaudited_server = Served("unaudited", ["bench.unaudited:create_app", "--factory"], env, logs)
+    postgraphile = None
+    if peer.available():
+        peer.install_package()
+        await peer.install_functions(url)
+        postgraphile = peer.PostGraphile(url, logs)
+    else:
+        print("npm not found: PostGraphile is not measured", flush=True)
+    side_by_side = None
     try:
         await server.wait_ready()
         await baseline_server.wait_ready()
         await unaudited_server.wait_ready()
+        if postgraphile is not None:
+            await postgraphile.wait_ready()
         async with (
             http_client(CLIENTS + 4) as api_http,
             http_client(CLIENTS + 4) as base_http,
             http_client(CLIENTS + 4) as unaudited_http,
+            http_client(CLIENTS + 4) as peer_http,
         ):
             api, baseline = Api(api_http, server.url), Api(base_http, baseline_server.url)
             unaudited = Api(unaudited_http, unaudited_server.url)
             load_average("latencies", load)
             print("W1-W4, W8 latencies (HTTP) ...", flush=True)
             latencies = await measure_latencies(api, baseline, fixture, args.iterations)
+            if postgraphile is not None:
+                load_average("side by side", load)
+                print("W1-W4 side by side with PostGraphile ...", flush=True)
+                side_by_side = await sidebyside.measure(
+                    api,
+                    baseline,
+                    Api(peer_http, postgraphile.url),
+                    (server, baseline_server, postgraphile),
+                    fixture,
+                    args.iterations,
+                    args.side_seconds,
+                )
             load_average("hostile", load)
             print("Hostile documents ...", flush=True)
             token = await api.login(fixture.partner_email)
@@ -174,6 +197,8 @@ async def run(args: argparse.Namespace) -> Results:
         server.stop()
         baseline_server.stop()
         unaudited_server.stop()
+        if postgraphile is not None:
+            postgraphile.stop()
     return Results(
         fixture=fixture,
         seed=seed_info,
@@ -190,6 +215,7 @@ async def run(args: argparse.Namespace) -> Results:
         load=load,
         refusals=refusals,
         attack=attack,
+        side_by_side=side_by_side,
     )
 
 
@@ -200,6 +226,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--reuse", action="store_true", help="measure the last seeded database")
     parser.add_argument("--iterations", type=int, default=200, help="requests per W2-W4 variant")
     parser.add_argument("--seconds", type=float, default=20.0, help="duration of W5 and W6")
+    parser.add_argument(
+        "--side-seconds", type=float, default=5.0, help="16-client run per server and workload"
+    )
     parser.add_argument("--report", type=Path, default=REPORT, help="where to write the report")
     args = parser.parse_args(argv)
     results = uvloop.run(run(args))
