@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cksum < requirements.lock | cut -d' ' -f1)
 # Node test tools, each a folder with its own package.json and package-lock.json.
-NPM_DIRS := tests/http_audit tests/apollo_client tests/browser tests/ws_client tests/relay tests/schema_lint
+NPM_DIRS := tests/http_audit tests/apollo_client tests/browser tests/ws_client tests/relay tests/schema_lint bench/postgraphile
 TYPED  := config.py cli.py server.py models policies services schema resolvers web migrations tests bench
 
 .PHONY: install run test lint typecheck pytest schema lock npm-deps clean bench graphiql
@@ -70,4 +70,4 @@ lock: install
 		--generate-hashes -o requirements.lock
 
 clean:
-	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis $(addsuffix /node_modules,$(NPM_DIRS) tools/graphiql bench/postgraphile)
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis $(addsuffix /node_modules,$(NPM_DIRS) tools/graphiql)

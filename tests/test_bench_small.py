@@ -12,18 +12,21 @@ from __future__ import annotations
 
 import os
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import asyncpg
+import httpx
 import pytest
 from sqlalchemy.engine import make_url
 
-from bench import inprocess, seed
+from bench import inprocess, peer, seed
 from bench.audit import BENCH_AUDIT_KEY
-from bench.fixture import discover
+from bench.fixture import discover, variants
 from bench.generate import Sizes
 from config import Settings
 from models.db import create_engine, create_sessionmaker
 from services import audit, audit_seal
+from tests.live import require
 
 SCALE = 0.003
 LARGE = 200
@@ -129,3 +132,45 @@ async def test_seeded_audit_trail_is_spread_like_production(bench_url: str) -> N
     assert per_depth[1] > 5 * per_depth[3]
     assert busy[1] > 2 * other[1]
     assert set(actors) == {"USER", "SYSTEM", "ANONYMOUS"}
+
+
+async def test_postgraphile_lists_the_rows_the_api_lists(bench_url: str, tmp_path: Path) -> None:
+    """The peer of `make bench` (bench/peer.py) answers W1-W4 with the API's rows, in order:
+    its functions and the reduction of both answers, checked where CI runs."""
+    if not peer.BINARY.exists():
+        require("bench/postgraphile/node_modules is missing: run `make npm-deps`")
+    # given PostGraphile over the seeded platform, with the peer's functions
+    fixture = await discover(bench_url)
+    await peer.install_functions(bench_url)
+    postgraphile = peer.PostGraphile(bench_url, tmp_path)
+    try:
+        await postgraphile.wait_ready()
+        requests = await peer.requests(postgraphile.url, fixture)
+        settings = inprocess.bench_settings(bench_url)
+        async with inprocess.in_process_app(settings) as (_app, client, _counter):
+            token = inprocess.mint_token(settings, fixture.partner_user_id)
+            checked = []
+            for variant in variants(fixture, 1):
+                key = peer.key(variant.name)
+                if key is None:
+                    continue
+                # when both answer the workload's request
+                api = {
+                    "data": await inprocess.post(client, token, variant.query, variant.variables)
+                }
+                request = requests[key]
+                async with httpx.AsyncClient() as http:
+                    answer = (
+                        await http.post(
+                            postgraphile.url + "/graphql",
+                            json={"query": request.query, "variables": request.variables},
+                        )
+                    ).json()
+                # then they list the same rows, and a row out of place would be told
+                assert peer.difference(key, api, answer) is None, variant.name
+                rows = peer.api_rows(key, api["data"])
+                assert rows, variant.name
+                checked.append(key)
+    finally:
+        postgraphile.stop()
+    assert checked == ["W1", "W2 first", "W2 last", "W3 first", "W3 deep", "W4"]
