@@ -286,7 +286,7 @@ def _extension(datapoints: int) -> dict[str, int]:
     return {"datapoints": datapoints, **dict.fromkeys(keys, 0)}
 
 
-async def test_a_page_of_applications_with_their_terms_costs_the_same_for_4_or_80(
+async def test_a_page_of_applications_with_their_terms_costs_the_same_for_4_or_84(
     factory: Factory,
     client: GraphQLClient,
     sessionmaker: Maker,
@@ -354,6 +354,33 @@ async def test_the_trail_shows_values_as_text_and_objects_by_global_id(
     assert {"field": "kind", "before": None, "after": "LICENSE_CHANGE"} in filed
     assert {"field": "request.license", "before": None, "after": licenses["PROFESSIONAL_DP"]} in (
         filed
+    )
+    # numbers and booleans as text: an extension asked for, a company's setting changed
+    await desk.file(
+        "accountExtensionRequest", {"accountId": cid_of(account), "pods": 0, "smsCredits": 7}
+    )
+    setting = await client(
+        "mutation($input: CompanySetUseParentCreditsInput!) { companySetUseParentCredits("
+        "input: $input) { __typename } }",
+        {"input": {"id": cid(customer), "useParentCredits": True}},
+        token=desk.desk,
+    )
+    assert setting.data["companySetUseParentCredits"]["__typename"] == "CompanyPayload"
+    recent = await client(
+        "query($company: ID!) { auditEvents(companyId: $company, first: 2) { edges { node { "
+        "actionName changes { field before after } } } } }",
+        {"company": cid(customer)},
+        token=desk.desk,
+    )
+    latest = {
+        edge["node"]["actionName"]: edge["node"]["changes"]
+        for edge in recent.data["auditEvents"]["edges"]
+    }
+    assert latest["company.set_use_parent_credits"] == [
+        {"field": "useParentCredits", "before": "false", "after": "true"}
+    ]
+    assert {"field": "request.smsCredits", "before": None, "after": "7"} in (
+        latest["application.request"]
     )
     # each ID is one the API answers
     found = await client(
