@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from models.account import Account, Application
+from models.account import Account, Application, License
 from models.company import Company
 from models.credit import LedgerEntry
 from models.device import Device
@@ -21,7 +21,7 @@ from services import user as user_service
 
 async def node(
     info: Info, id: str
-) -> Company | User | Invitation | Account | Application | Device | LedgerEntry | None:
+) -> Company | User | Invitation | Account | License | Application | Device | LedgerEntry | None:
     actor = info.context.require_actor()
     type_name, pk = parse_id(id)
     async with reading(info) as session:
@@ -31,6 +31,8 @@ async def node(
             return await user_service.get_user(session, actor=actor, user_id=pk)
         if type_name == "Account":
             return await account_service.get_account(session, actor=actor, account_id=pk)
+        if type_name == "License":
+            return await account_service.find_license(session, pk)
         if type_name == "Application":
             return await application_service.get_application(
                 session, actor=actor, application_id=pk

@@ -427,6 +427,11 @@ async def list_licenses(session: AsyncSession) -> list[License]:
     return list(rows)
 
 
+async def find_license(session: AsyncSession, license_id: int) -> License | None:
+    """A license of the catalog; every signed-in user reads the catalog."""
+    return await session.get(License, license_id)
+
+
 async def licenses_by_ids(session: AsyncSession, ids: Sequence[int]) -> dict[int, License]:
     rows = await session.scalars(select(License).where(License.id.in_(ids)))
     return {license.id: license for license in rows}

@@ -444,7 +444,9 @@ async def approve(session: AsyncSession, *, actor: Actor, application_id: int) -
     before = {key: snapshot(held) for key, held in accounts.items()}
     company = await session.get(Company, account.company_id)
     assert company is not None
-    now = utcnow()
+    # The decision's own moment, so the application's `after` says exactly what it gave.
+    now = application.decided_at
+    assert now is not None  # set by _close
     change = application.change
     if application.kind is ApplicationKind.NEW_ACCOUNT:
         if company.archived_at is not None:

@@ -630,20 +630,25 @@ async def check_invariants(session: AsyncSession) -> list[str]:
         .group_by(LedgerEntry.company_id)
         .subquery()
     )
+    # Companies by name, as their people know them, with the id an operator queries by.
     mismatches = await session.execute(
-        select(CreditBalance.company_id, CreditBalance.balance, sums.c.total)
+        select(CreditBalance.company_id, Company.name, CreditBalance.balance, sums.c.total)
         .outerjoin(sums, sums.c.company_id == CreditBalance.company_id)
+        .outerjoin(Company, Company.id == CreditBalance.company_id)
         .where(CreditBalance.balance != func.coalesce(sums.c.total, 0))
     )
-    for company_id, balance, total in mismatches:
-        problems.append(f"company {company_id}: balance {balance} but entries sum to {total or 0}")
+    for company_id, name, balance, total in mismatches:
+        problems.append(
+            f"{_company(company_id, name)}: balance {balance} but entries sum to {total or 0}"
+        )
     orphans = await session.execute(
-        select(sums.c.company_id, sums.c.total)
+        select(sums.c.company_id, Company.name, sums.c.total)
         .outerjoin(CreditBalance, CreditBalance.company_id == sums.c.company_id)
+        .outerjoin(Company, Company.id == sums.c.company_id)
         .where(CreditBalance.company_id.is_(None))
     )
-    for company_id, total in orphans:
-        problems.append(f"company {company_id}: entries sum to {total} but it has no balance")
+    for company_id, name, total in orphans:
+        problems.append(f"{_company(company_id, name)}: entries sum to {total} but has no balance")
     total_balance = await session.scalar(select(func.coalesce(func.sum(CreditBalance.balance), 0)))
     granted = await session.scalar(
         select(func.coalesce(func.sum(LedgerEntry.amount), 0)).where(
@@ -668,3 +673,7 @@ async def check_invariants(session: AsyncSession) -> list[str]:
     for transfer_id, total in unbalanced:
         problems.append(f"transfer {transfer_id}: its two entries sum to {total}, not 0")
     return problems
+
+
+def _company(company_id: int, name: str | None) -> str:
+    return f"company {name!r} (id {company_id})" if name else f"company id {company_id}"

@@ -18,7 +18,7 @@ from tests.graphql import GraphQLClient, mutate, mutation, union
 from tests.helpers import Maker, account_request, license_ids
 
 APPLICATION = union("""ApplicationPayload {
-    application { id kind status reason change before
+    application { id kind status reason
       account { id status datapoints datapointsUsed datapointsLeft expiresAt
                 license { code } pendingApplication { id } } }
   }""")
@@ -126,15 +126,17 @@ async def test_create_extend_free_upgrade_and_renew(
     # The history shows every application with the account before it and the change asked.
     history = await client(
         "query($id: ID!) { applications(accountId: $id) { edges { node { kind status "
-        "before change } } } }",
+        "before { datapoints } after { datapoints } request { ... on ExtensionRequest "
+        "{ datapoints } } } } } }",
         {"id": account_id},
         token=desk.customer,
     )
     kinds = [edge["node"]["kind"] for edge in history.data["applications"]["edges"]]
     assert kinds == ["RENEWAL", "LICENSE_CHANGE", "EXTENSION", "EXTENSION", "NEW_ACCOUNT"]
     extension = history.data["applications"]["edges"][3]["node"]
-    assert extension["before"]["datapoints"] == 100
-    assert extension["change"]["datapoints"] == 50
+    assert extension["before"] == {"datapoints": 100}
+    assert extension["request"] == {"datapoints": 50}
+    assert extension["after"] == {"datapoints": 150}
 
 
 async def test_renewal_of_an_expired_account_runs_from_now(

@@ -58,7 +58,12 @@ from tests.worlds import ApiWorld, standard_tree
 APPLICATION_FIELDS = union(
     """ApplicationPayload {
     application {
-      id kind status reason change
+      id kind status reason
+      request {
+        __typename
+        ... on NewAccountRequest { terms { datapoints paymentMethod license { id } } }
+        ... on DatapointTransferRequest { datapoints targetAccount { id } }
+      }
       account { id status datapoints meters emailDomain license { code }
                 pendingApplication { id } }
       targetAccount { id datapoints pendingApplication { id } }
@@ -278,8 +283,8 @@ async def test_account_request_files_a_pending_new_account(
     assert account["status"] == "PENDING"
     assert account["pendingApplication"] == {"id": application["id"]}
     assert account["emailDomain"] == "mail.hotelsol.es"
-    assert application["change"]["datapoints"] == 100
-    assert application["change"]["paymentMethod"] == "CREDIT_CARD"
+    asked = application["request"]["terms"]
+    assert (asked["datapoints"], asked["paymentMethod"]) == (100, "CREDIT_CARD")
     # and the rows say the same, cleaned up, with no dates until approval
     row = await account_row(sessionmaker, account["id"])
     assert (row.name, row.company_id, row.datapoints, row.sms_credits) == (
@@ -1184,7 +1189,14 @@ async def test_a_transfer_moves_datapoints_in_one_approval(
         "datapointTransferRequest",
         {"accountId": source, "targetAccountId": target, "datapoints": 40},
     )
-    assert (filed["kind"], filed["change"]["datapoints"]) == ("DATAPOINT_TRANSFER", 40)
+    assert (filed["kind"], filed["request"]) == (
+        "DATAPOINT_TRANSFER",
+        {
+            "__typename": "DatapointTransferRequest",
+            "datapoints": 40,
+            "targetAccount": {"id": target},
+        },
+    )
     approved = await world.approved(filed["id"])
     # then both change together, and both are free again
     assert approved["account"] == {**approved["account"], "id": source, "datapoints": 60}
@@ -1747,7 +1759,8 @@ async def test_a_pending_application_is_not_shown_through_the_account_to_who_may
     )
     for user in (world.advanced, world.admin):
         response = await world.client(
-            "query($id: ID!) { account(id: $id) { id pendingApplication { id change } } }",
+            "query($id: ID!) { account(id: $id) "
+            "{ id pendingApplication { id before { datapoints } } } }",
             {"id": scene.account},
             token=world.token(user),
         )

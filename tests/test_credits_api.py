@@ -1015,7 +1015,9 @@ async def test_a_corrupted_balance_is_reported(world: World, sessionmaker: Maker
         )
     found = await problems(sessionmaker)
     assert found
-    assert any(f"company {world.customer.id}" in problem for problem in found), found
+    # named as its people know it, with the id an operator looks it up by
+    customer = f"company {world.customer.name!r} (id {world.customer.id})"
+    assert any(problem.startswith(f"{customer}: balance") for problem in found), found
 
 
 async def test_an_unbalanced_transfer_is_reported(world: World, sessionmaker: Maker) -> None:

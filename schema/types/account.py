@@ -8,7 +8,6 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
-from strawberry.scalars import JSON
 
 from models import account as models
 from models.base import utcnow
@@ -31,7 +30,9 @@ from schema.errors import NotFoundError, ValidationError
 from schema.types.common import After, Before, Connection, First, Last, Node, company_of, connection
 from schema.types.company import Company
 from schema.types.permissions import AccountViewerCan, ApplicationViewerCan
+from schema.types.terms import AccountTerms, ApplicationRequest, visible_account
 from services import account as service
+from services import application_terms as terms
 from services.application import may_read_applications
 
 if TYPE_CHECKING:
@@ -177,8 +178,6 @@ class Account(Node):
 class Application(Node):
     kind: ApplicationKind = strawberry.field(description="What it asks for.")  # type: ignore[valid-type]
     status: ApplicationStatus = strawberry.field(description="Where it stands.")  # type: ignore[valid-type]
-    change: JSON = strawberry.field(description="What was asked for; keys depend on `kind`.")
-    before: JSON | None = strawberry.field(description="The account's terms when filed.")
     requested_at: datetime = strawberry.field(description="When it was filed.")
     decided_at: datetime | None = strawberry.field(
         description="When it was approved, rejected or cancelled; null while pending."
@@ -202,13 +201,36 @@ class Application(Node):
         target_id = _application(self).target_account_id
         if target_id is None:
             return None
-        loaders = info.context.loaders
-        target = await loaders.account_by_id.load(target_id)
-        company = await loaders.company_by_id.load(target.company_id) if target else None
-        actor = info.context.require_actor()
-        if company is None or not company.path.startswith(actor.company_path):
-            return None  # filed by someone higher up: outside this caller's tree
-        return target  # type: ignore[return-value]
+        return await visible_account(info, target_id)  # type: ignore[no-any-return]
+
+    @strawberry.field(description="What it asks for, typed by `kind`.")
+    def request(self) -> ApplicationRequest:
+        return terms.request_of(_application(self))  # type: ignore[return-value]
+
+    @strawberry.field(
+        description=(
+            "The account's terms when it was filed; null for NEW_ACCOUNT (no account before)."
+        )
+    )
+    async def before(self, info: Info) -> AccountTerms | None:
+        application = _application(self)
+        if application.kind is models.ApplicationKind.NEW_ACCOUNT:
+            return None
+        account = await info.context.loaders.account_by_id.load(application.account_id)
+        assert account is not None
+        return terms.before(application, account)  # type: ignore[return-value]
+
+    @strawberry.field(
+        description=(
+            "The terms approval gives the account: once APPROVED, what it gave; otherwise "
+            "what approving it at its decision (or now, while PENDING) would give."
+        )
+    )
+    async def after(self, info: Info) -> AccountTerms:
+        application = _application(self)
+        account = await info.context.loaders.account_by_id.load(application.account_id)
+        assert account is not None
+        return terms.after(application, account, utcnow())  # type: ignore[return-value]
 
     @strawberry.field(description="What the caller may do with this application.")
     async def viewer_can(self, info: Info) -> ApplicationViewerCan:

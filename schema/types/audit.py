@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from datetime import datetime
 from typing import Any
 
 import strawberry
-from strawberry.scalars import JSON
 
 from models.audit import ActorKind as ActorKindModel
 from models.audit import AuditRow
@@ -20,14 +20,26 @@ from schema.types.company import Company
 from schema.types.user import User
 from services.audit import AuditAction as AuditActionModel
 
+_TEXT = (
+    " As text: a number in decimal, `true` / `false`, an enum value's name, a moment in"
+    " ISO 8601, an object as its global ID (for `node(id:)`)."
+)
+
 
 @strawberry.type(description="One field of the target as it was before and after the change.")
 class AuditChange:
     field: str = strawberry.field(
-        description="The field that changed (its GraphQL name where it has one)."
+        description=(
+            "The field that changed (its GraphQL name where it has one); a part of a value "
+            "made of parts, by its path, e.g. `request.datapoints`."
+        )
     )
-    before: JSON | None = strawberry.field(description="Null when the field was new.")
-    after: JSON | None = strawberry.field(description="Its value after; null when it was removed.")
+    before: str | None = strawberry.field(
+        description="Its value before; null when the field was new." + _TEXT
+    )
+    after: str | None = strawberry.field(
+        description="Its value after; null when it was removed." + _TEXT
+    )
 
 
 @strawberry.type(
@@ -38,7 +50,9 @@ class AuditChange:
 )
 class AuditEvent(Node):
     created_at: datetime = strawberry.field(description="When it happened (the change's commit).")
-    request_id: str | None = strawberry.field(description="The request that caused it.")
+    request_id: strawberry.ID | None = strawberry.field(
+        description="The request that caused it (its `X-Request-ID`)."
+    )
     client_address: str | None = strawberry.field(
         description="The client's address; null for an actor above your tree, and for jobs."
     )
@@ -105,10 +119,44 @@ class AuditEvent(Node):
 
     @strawberry.field(description="The fields changed, before and after; never a secret.")
     def changes(self) -> list[AuditChange]:
-        return [
-            AuditChange(field=name, before=values[0], after=values[1])
-            for name, values in sorted(_row(self).changes.items())
-        ]
+        return sorted(_changes(_row(self).changes.items()), key=lambda change: change.field)
+
+
+# Stored names of identifiers (the database's numbers), and what the API calls them: an
+# entry is sealed as written, so they become global IDs when read.
+_OBJECTS: dict[str, tuple[str, str | None]] = {
+    "licenseId": ("license", "License"),
+    "targetAccountId": ("targetAccount", "Account"),
+}
+_RENAMED = {"change": "request"}  # an application's request, as `Application.request`
+
+
+def _changes(items: Iterable[tuple[str, Any]], prefix: str = "") -> Iterator[AuditChange]:
+    for name, (before, after) in items:
+        if isinstance(before, dict) or isinstance(after, dict):
+            # A value made of parts (an application's request): one change per part.
+            old, new = before or {}, after or {}
+            parts = ((key, (old.get(key), new.get(key))) for key in {*old, *new})
+            yield from _changes(parts, f"{prefix}{_RENAMED.get(name, name)}.")
+            continue
+        shown, node_type = _OBJECTS.get(name, (_RENAMED.get(name, name), None))
+        yield AuditChange(
+            field=prefix + shown,
+            before=_text(before, node_type),
+            after=_text(after, node_type),
+        )
+
+
+def _text(value: Any, node_type: str | None) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if node_type is not None and isinstance(value, int):
+        return encode_id(node_type, value)
+    if isinstance(value, list):
+        return ", ".join(text for item in value if (text := _text(item, node_type)) is not None)
+    return str(value)
 
 
 def _row(obj: object) -> AuditRow:

@@ -39,8 +39,11 @@ class LedgerEntry(Node):
     reference: str | None = strawberry.field(
         description="A grant's external reference (e.g. an invoice number); else null."
     )
-    transfer_id: str | None = strawberry.field(
-        description="A move's id, the same on its MOVE_OUT and MOVE_IN entries; else null."
+    transfer_id: strawberry.ID | None = strawberry.field(
+        description=(
+            "A move's id, the same on its MOVE_OUT and MOVE_IN entries (opaque; not a node); "
+            "else null."
+        )
     )
 
     @classmethod
@@ -91,7 +94,9 @@ class CreditGrantPayload:
 
 @strawberry.type(description="A move: one entry out, one in, sharing `transferId`.")
 class CreditMovePayload:
-    transfer_id: str = strawberry.field(description="The move's id, on both entries.")
+    transfer_id: strawberry.ID = strawberry.field(
+        description="The move's id, on both entries (opaque; not a node)."
+    )
     out_entry: LedgerEntry = strawberry.field(
         description="The MOVE_OUT entry on the sender's ledger."
     )
@@ -102,7 +107,7 @@ class CreditMovePayload:
     @classmethod
     def of(cls, transfer: Transfer) -> CreditMovePayload:
         return cls(
-            transfer_id=transfer.transfer_id,
+            transfer_id=strawberry.ID(transfer.transfer_id),
             out_entry=transfer.out_entry,  # type: ignore[arg-type]
             in_entry=transfer.in_entry,  # type: ignore[arg-type]
         )
