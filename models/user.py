@@ -95,6 +95,7 @@ class UserRow(NamedTuple):
     name: str
     role: Role
     is_active: bool
+    locale: Locale
     last_login_at: datetime | None
     created_at: datetime
     updated_at: datetime

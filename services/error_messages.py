@@ -211,8 +211,7 @@ _FR: dict[str, Entry] = {
     ErrorCode.DEVICE_UNREGISTERED: "L'appareil est désenregistré : il ne peut plus être modifié",
     ErrorCode.INVALID_DATE_RANGE: "`since` est postérieur à `until`",
     ErrorCode.CURSOR_EXPIRED: (
-        "Ce point de reprise n'est plus conservé : rechargez les données puis abonnez-vous"
-        " sans lui"
+        "Ce point de reprise n'est plus conservé : rechargez les données puis abonnez-vous sans lui"
     ),
     ErrorCode.TOO_MANY_SUBSCRIPTIONS: (
         "{maximum} abonnements par connexion au maximum",
