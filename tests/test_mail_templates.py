@@ -142,7 +142,8 @@ def test_each_template_renders_in_each_locale(name: str, locale: Locale) -> None
     shown = _shown(mail.html)
 
     # Both parts, in the recipient's language
-    assert mail.subject and "\n" not in mail.subject
+    assert mail.subject
+    assert "\n" not in mail.subject
     assert mail.text.startswith(GREETING[locale]), mail.text
     assert f'<html lang="{locale.value}">' in mail.html
     assert "".join(shown.shown).strip().startswith(GREETING[locale])

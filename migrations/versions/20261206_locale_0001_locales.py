@@ -54,7 +54,8 @@ def upgrade() -> None:
 def downgrade() -> None:
     with op.batch_alter_table("outbox_messages") as batch:
         batch.drop_column("body_html")
-    with op.batch_alter_table("invitations") as batch:
-        batch.drop_column("locale")
-    with op.batch_alter_table("users") as batch:
-        batch.drop_column("locale")
+    # The CHECK first: SQLite's table copy would otherwise keep it without its column.
+    for table, name in (("invitations", "invitation_locale"), ("users", "user_locale")):
+        with op.batch_alter_table(table) as batch:
+            batch.drop_constraint(op.f(f"ck_{table}_{name}"), type_="check")
+            batch.drop_column("locale")
