@@ -34,10 +34,6 @@ async def superadmins(session: AsyncSession, company: Company) -> list[Recipient
     return [Recipient(row.email, row.locale) for row in found if row.depth == nearest]
 
 
-async def superadmin_emails(session: AsyncSession, company: Company) -> list[str]:
-    return [recipient.email for recipient in await superadmins(session, company)]
-
-
 async def platform_desk(session: AsyncSession) -> list[Recipient]:
     """Who decides applications: the root company's active ADMINISTRATORs and SUPERADMINs."""
     rows = await session.execute(
