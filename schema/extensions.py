@@ -83,9 +83,7 @@ def public_error(
         message = error_messages.render(
             error_messages.INTERNAL_SERVER_ERROR, locale, english=INTERNAL_MESSAGE
         )
-        return rewritten(
-            error, message, {"code": "INTERNAL_SERVER_ERROR", "requestId": request_id}
-        )
+        return rewritten(error, message, {"code": "INTERNAL_SERVER_ERROR", "requestId": request_id})
     if not (error.extensions or {}).get("code") and error.path is None:
         # graphql-core's own parse, validation and variable errors carry no code.
         code = "GRAPHQL_PARSE_FAILED" if error.message.startswith("Syntax Error") else None

@@ -384,9 +384,7 @@ class Connection:
                 del self.subscriptions[sid]
 
     def _errors(self, result: ExecutionResult) -> list[dict[str, Any]]:
-        return [
-            _format(public_error(e, self.request_id, self.locale)) for e in result.errors or []
-        ]
+        return [_format(public_error(e, self.request_id, self.locale)) for e in result.errors or []]
 
     def _body(self, result: ExecutionResult) -> dict[str, Any]:
         body: dict[str, Any] = {"data": result.data}
