@@ -103,6 +103,8 @@ class Settings:
     smtp_password: str | None = field(default=None, repr=False)
     smtp_security: str = "starttls"  # starttls, tls or none
     mail_from: str = "Fleet Admin <no-reply@example.com>"
+    # The language of an invitation that names none (en, es or fr); users then choose theirs.
+    default_locale: str = "en"
     credit_period: timedelta = timedelta(days=30)  # what one credit pays for, per device
     scheduler_interval: timedelta = timedelta(seconds=60)
     mail_poll_seconds: float = 5.0  # how often each server's mail worker looks for due mail
@@ -219,6 +221,12 @@ class Settings:
             smtp_password=env.get("SMTP_PASSWORD") or None,
             smtp_security=_choice(env, "SMTP_SECURITY", "starttls", ("starttls", "tls", "none")),
             mail_from=env.get("MAIL_FROM", "Fleet Admin <no-reply@example.com>"),
+            default_locale=_choice(
+                {"DEFAULT_LOCALE": (env.get("DEFAULT_LOCALE") or "").strip().lower()},
+                "DEFAULT_LOCALE",
+                "en",
+                ("en", "es", "fr"),
+            ),
             credit_period=timedelta(days=_int(env, "CREDIT_PERIOD_DAYS", 30)),
             scheduler_interval=timedelta(seconds=_int(env, "SCHEDULER_INTERVAL_SECONDS", 60)),
             mail_poll_seconds=_seconds(env, "MAIL_POLL_SECONDS", 5.0),

@@ -6,7 +6,7 @@ import enum
 from datetime import datetime
 from typing import NamedTuple
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, text
+from sqlalchemy import Boolean, Enum, ForeignKey, Index, Integer, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, TimestampMixin, UTCDateTime, str_enum, utcnow
@@ -23,6 +23,26 @@ class Role(enum.StrEnum):
     @property
     def rank(self) -> int:
         return list(Role).index(self)
+
+
+class Locale(enum.StrEnum):
+    """The languages mails and error messages are written in (ISO 639-1 codes)."""
+
+    EN = "en"
+    ES = "es"
+    FR = "fr"
+
+
+def locale_column(name: str) -> Enum:
+    """Stored as the code ("en"), checked like the other enums (models.base.str_enum)."""
+    return Enum(
+        Locale,
+        name=name,
+        native_enum=False,
+        length=5,
+        create_constraint=True,
+        values_callable=lambda members: [member.value for member in members],
+    )
 
 
 class User(TimestampMixin, Base):
@@ -45,6 +65,10 @@ class User(TimestampMixin, Base):
     # issued in, so older tokens stop working on the next request.
     auth_epoch: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    # What their mails are written in; set at invitation, changed in their profile.
+    locale: Mapped[Locale] = mapped_column(
+        locale_column("user_locale"), nullable=False, default=Locale.EN
+    )
 
     __table_args__ = (
         Index("uq_users_email", "email", unique=True),
@@ -71,6 +95,7 @@ class UserRow(NamedTuple):
     name: str
     role: Role
     is_active: bool
+    locale: Locale
     last_login_at: datetime | None
     created_at: datetime
     updated_at: datetime
@@ -93,6 +118,10 @@ class Invitation(Base):
     role: Mapped[Role] = mapped_column(
         str_enum(Role, "invitation_role", length=20),
         nullable=False,
+    )
+    # The invitee's language: the invitation mail's, and the user's once accepted.
+    locale: Mapped[Locale] = mapped_column(
+        locale_column("invitation_locale"), nullable=False, default=Locale.EN
     )
     # SHA-256 of the random token mailed to the invitee; the token itself is never stored.
     token_hash: Mapped[str] = mapped_column(String(64), nullable=False)

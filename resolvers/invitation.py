@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from models.user import Invitation
+from models.user import Invitation, Locale
 from resolvers.paging import Paging, page_request
 from resolvers.session import reading, transaction
 from schema.context import Info
@@ -20,7 +20,11 @@ from services.pagination import Page
 
 def _mail_config(info: Info) -> service.InvitationMail:
     settings = info.context.settings
-    return service.InvitationMail(app_base_url=settings.app_base_url, ttl=settings.invitation_ttl)
+    return service.InvitationMail(
+        app_base_url=settings.app_base_url,
+        ttl=settings.invitation_ttl,
+        default_locale=Locale(settings.default_locale),
+    )
 
 
 async def invitations(
@@ -50,6 +54,7 @@ async def invite(info: Info, data: UserInviteInput) -> Invitation:
             email=data.email,
             role=data.role,
             name=data.name,
+            locale=data.locale,
             config=_mail_config(info),
         )
 

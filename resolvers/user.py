@@ -90,7 +90,9 @@ async def change_password(info: Info, data: PasswordChangeInput) -> TokenPair:
 async def update_profile(info: Info, data: ProfileUpdateInput) -> User:
     actor = info.context.require_actor()
     async with transaction(info) as session:
-        return await service.update_own_name(session, actor=actor, name=data.name)
+        return await service.update_own_profile(
+            session, actor=actor, name=data.name, locale=data.locale
+        )
 
 
 async def request_password_reset(info: Info, data: PasswordResetRequestInput) -> None:

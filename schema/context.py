@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from strawberry.types import Info as _Info
 
 from config import Settings
+from models.user import Locale
 from policies.actor import Actor
 from services.errors import UnauthenticatedError
 from services.tokens import TokenConfig
@@ -36,6 +37,8 @@ class Context:
     auth_error: str | None = None
     client_address: str | None = None
     report_cost: bool = False  # answer with `extensions.cost` (schema/cost.py)
+    # The language of error messages: the request's Accept-Language (services/locales.py).
+    locale: Locale = Locale.EN
     # Reads after this request's first write go to the primary (DATABASE_READ_URL's replica
     # may lag behind it): the request reads its own writes.
     primary_read_sessionmaker: async_sessionmaker[AsyncSession] | None = None

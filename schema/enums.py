@@ -7,6 +7,7 @@ from models import credit as credit_models
 from models import device as device_models
 from models import event as event_models
 from models.audit import ActorKind as AuditActorKindModel
+from models.user import Locale as LocaleModel
 from models.user import Role as RoleModel
 from schema.described import described_enum
 from services import account as account_service
@@ -33,6 +34,18 @@ Role = described_enum(
             "An ADMINISTRATOR who also requests accounts and changes to them (applications)"
             " and may grant SUPERADMIN."
         ),
+    },
+)
+Locale = described_enum(
+    LocaleModel,
+    description=(
+        "A language of the platform: the one a user's mails are written in (error messages"
+        " follow each request's `Accept-Language`)."
+    ),
+    values={
+        "EN": "English (`en`).",
+        "ES": "Spanish (`es`).",
+        "FR": "French (`fr`).",
     },
 )
 InvitationStatus = described_enum(
@@ -165,7 +178,7 @@ AuditAction = described_enum(
         "USER_CHANGE_ROLE": "A user's role changed.",
         "USER_DEACTIVATE": "A user deactivated.",
         "USER_REACTIVATE": "A user reactivated.",
-        "USER_UPDATE_PROFILE": "A user's profile (name) changed.",
+        "USER_UPDATE_PROFILE": "A user's profile (name, locale) changed.",
         "INVITATION_CREATE": "An invitation sent.",
         "INVITATION_RESEND": "An invitation sent again with a new link.",
         "INVITATION_REVOKE": "An invitation revoked.",

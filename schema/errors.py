@@ -12,9 +12,10 @@ from typing import Any, TypeVar
 
 import strawberry
 
+from schema.context import Info
 from schema.described import described_enum
+from services import error_messages, metrics
 from services import errors as domain
-from services import metrics
 
 ErrorCode = described_enum(
     domain.ErrorCode,
@@ -97,9 +98,17 @@ ArchiveBlocker = described_enum(
 class Error:
     code: ErrorCode = strawberry.field(description="What went wrong, stable: switch on it.")  # type: ignore[valid-type]
     field: str | None = strawberry.field(description="The input field concerned, if any.")
-    message: str = strawberry.field(
-        description="What went wrong, in English, for a person; do not parse it."
+    # The domain error, for `message` to say in the request's language.
+    cause: strawberry.Private[domain.DomainError]
+
+    @strawberry.field(
+        description=(
+            "What went wrong, for a person, in the request's `Accept-Language` (en, es or fr;"
+            " English otherwise); do not parse it."
+        )
     )
+    def message(self, info: Info) -> str:
+        return error_messages.domain_message(self.cause, info.context.locale)
 
 
 @strawberry.type(
@@ -186,7 +195,7 @@ def to_graphql_error(exc: domain.DomainError) -> Error:
                 extra["blockers"] = exc.blockers
             if isinstance(exc, domain.LoginThrottledError):
                 extra["retry_after_seconds"] = exc.retry_after
-            return gql_type(code=exc.code, field=exc.field, message=exc.message, **extra)
+            return gql_type(code=exc.code, field=exc.field, cause=exc, **extra)
     return _validation(exc)
 
 
@@ -194,7 +203,7 @@ def _validation(exc: domain.DomainError) -> ValidationError:
     return ValidationError(
         code=exc.code,
         field=exc.field,
-        message=exc.message,
+        cause=exc,
         minimum=exc.minimum,
         maximum=exc.maximum,
         in_use=exc.in_use,

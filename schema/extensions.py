@@ -9,6 +9,8 @@ from typing import Any
 from graphql import GraphQLError, OperationDefinitionNode
 from strawberry.extensions import SchemaExtension
 
+from models.user import Locale
+from services import error_messages
 from services import logs as request_log
 from services.errors import AccessError, BadInputError, DomainError
 
@@ -57,20 +59,31 @@ def rewritten(error: GraphQLError, message: str, extensions: dict[str, Any]) -> 
     )
 
 
-def public_error(error: GraphQLError, request_id: str | None) -> GraphQLError:
+def locale_of(context: Any) -> Locale:
+    locale = getattr(context, "locale", None)
+    return locale if isinstance(locale, Locale) else Locale.EN
+
+
+def public_error(
+    error: GraphQLError, request_id: str | None, locale: Locale = Locale.EN
+) -> GraphQLError:
+    """The error as a client sees it: a code, and a message in `locale` (the code's the
+    same in every language; graphql-core's own messages about the document stay English)."""
     original = error.original_error
     if isinstance(original, BadInputError):
-        return rewritten(error, original.message, original.extensions)
+        message = error_messages.access_message(original, locale)
+        return rewritten(error, message, original.extensions)
     if isinstance(original, AccessError):
-        return rewritten(error, original.message, {"code": original.extension_code})
+        message = error_messages.access_message(original, locale)
+        return rewritten(error, message, {"code": original.extension_code})
     if isinstance(original, DomainError):
-        return rewritten(
-            error, original.message, {"code": original.code.value, "field": original.field}
-        )
+        message = error_messages.domain_message(original, locale)
+        return rewritten(error, message, {"code": original.code.value, "field": original.field})
     if is_unexpected(error):
-        return rewritten(
-            error, INTERNAL_MESSAGE, {"code": "INTERNAL_SERVER_ERROR", "requestId": request_id}
+        message = error_messages.render(
+            error_messages.INTERNAL_SERVER_ERROR, locale, english=INTERNAL_MESSAGE
         )
+        return rewritten(error, message, {"code": "INTERNAL_SERVER_ERROR", "requestId": request_id})
     if not (error.extensions or {}).get("code") and error.path is None:
         # graphql-core's own parse, validation and variable errors carry no code.
         code = "GRAPHQL_PARSE_FAILED" if error.message.startswith("Syntax Error") else None
@@ -84,8 +97,9 @@ class ErrorContract(SchemaExtension):
         result = self.execution_context.result
         errors = getattr(result, "errors", None)
         if result is not None and errors:
-            request_id = request_id_of(self.execution_context.context)
-            result.errors = [public_error(error, request_id) for error in errors]
+            context = self.execution_context.context
+            request_id, locale = request_id_of(context), locale_of(context)
+            result.errors = [public_error(error, request_id, locale) for error in errors]
 
 
 class RequireOperationName(SchemaExtension):

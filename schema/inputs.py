@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import strawberry
 
-from schema.enums import BillingUnit, CardType, PaymentMethod, Role, Sector
+from schema.enums import BillingUnit, CardType, Locale, PaymentMethod, Role, Sector
 
 
 @strawberry.input(description="The credentials to sign in with.")
@@ -75,6 +75,13 @@ class UserInviteInput:
     )
     role: Role = strawberry.field(description="Their role, at most your own.")  # type: ignore[valid-type]
     name: str = strawberry.field(default="", description="Shown in the mail; optional.")
+    locale: Locale | None = strawberry.field(  # type: ignore[valid-type]
+        default=None,
+        description=(
+            "The language of the invitation mail and then of the user's mails;"
+            " default: the platform's (DEFAULT_LOCALE)."
+        ),
+    )
 
 
 @strawberry.input(
@@ -147,7 +154,12 @@ class PasswordResetInput:
 
 @strawberry.input(description="Your own profile.")
 class ProfileUpdateInput:
-    name: str = strawberry.field(description="Your name, 1 to 200 characters.")
+    name: str | None = strawberry.field(
+        default=None, description="Your name, 1 to 200 characters; omitted: unchanged."
+    )
+    locale: Locale | None = strawberry.field(  # type: ignore[valid-type]
+        default=None, description="The language of your mails; omitted: unchanged."
+    )
 
 
 @strawberry.input(description="A NEW_ACCOUNT application: the account as it should be.")

@@ -30,7 +30,7 @@ from models.company import Company
 from policies.actor import Actor
 from policies.enforcer import Action, Relation
 from policies.scope import visible_to
-from services import audit, events, mail
+from services import application_mail, audit, events
 from services.access import Lock, Named, authorize_named, can, company_in_scope, require
 from services.account import (
     MAX_AMOUNT,
@@ -49,7 +49,6 @@ from services.account import (
 from services.audit import AuditAction as Act
 from services.errors import ErrorCode, ForbiddenError, NotFoundError, ValidationError
 from services.pagination import Page, PageRequest, keyset
-from services.recipients import superadmin_emails
 
 MAX_REASON = 2000
 
@@ -236,6 +235,9 @@ async def _file(
     filed = audit.created(kind=kind, status=application.status, change=change)
     audit.record(session, Act.APPLICATION_REQUEST, actor, application, filed)
     await events.application_changed(session, application)
+    await application_mail.mail_filed(
+        session, application, [held for held in (account, target) if held is not None]
+    )
     return application
 
 
@@ -481,7 +483,7 @@ async def approve(session: AsyncSession, *, actor: Actor, application_id: int) -
     await session.flush()
     await events.application_changed(session, application)
     await events.accounts_changed(session, _account_event(application), *accounts.values())
-    await _mail_decision(session, application, account, company)
+    await application_mail.mail_decision(session, application, accounts.values(), before)
     return application
 
 
@@ -537,9 +539,7 @@ async def reject(
     await events.application_changed(session, application)
     if application.kind is ApplicationKind.NEW_ACCOUNT:
         await events.accounts_changed(session, "REJECTED", account)
-    company = await session.get(Company, account.company_id)
-    assert company is not None
-    await _mail_decision(session, application, account, company)
+    await application_mail.mail_decision(session, application, accounts, before)
     return application
 
 
@@ -556,29 +556,6 @@ async def cancel(session: AsyncSession, *, actor: Actor, application_id: int) ->
     if application.kind is ApplicationKind.NEW_ACCOUNT:
         await events.accounts_changed(session, "CANCELLED", *accounts)
     return application
-
-
-async def _mail_decision(
-    session: AsyncSession, application: Application, account: Account, company: Company
-) -> None:
-    verdict = "approved" if application.status is ApplicationStatus.APPROVED else "rejected"
-    kind = application.kind.value.replace("_", " ").lower()
-    body = (
-        f"The {kind} application #{application.id} for the account {account.name!r} "
-        f"of {company.name} was {verdict}.\n"
-    )
-    if application.reason:
-        body += f"\nReason: {application.reason}\n"
-    if application.status is ApplicationStatus.APPROVED and account.expires_at:
-        body += f"\nThe account runs until {account.expires_at:%Y-%m-%d}.\n"
-    for address in await superadmin_emails(session, company):
-        await mail.enqueue(
-            session,
-            kind="application_decision",
-            to=address,
-            subject=f"Application {verdict}: {account.name}",
-            body=body,
-        )
 
 
 # --- reads ----------------------------------------------------------------------------------

@@ -19,10 +19,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.base import utcnow
 from models.company import Company
-from models.user import Invitation, Role, User
+from models.user import Invitation, Locale, Role, User
 from policies.actor import Actor
 from policies.enforcer import Action
 from services import audit, mail
+from services import mail_templates as templates
 from services.access import authorize_company
 from services.audit import AuditAction as Act
 from services.auth import TokenPair, start_session
@@ -72,6 +73,7 @@ class InvitationMail:
 
     app_base_url: str
     ttl: timedelta
+    default_locale: Locale = Locale.EN  # DEFAULT_LOCALE: an invitation's that names none
 
 
 def hash_token(token: str) -> str:
@@ -99,21 +101,15 @@ async def _send(
     config: InvitationMail,
 ) -> None:
     link = f"{config.app_base_url}/accept-invitation?{urlencode({'token': token})}"
-    expires = invitation.expires_at.strftime("%Y-%m-%d %H:%M UTC")
-    await mail.enqueue(
-        session,
-        kind="invitation",
-        to=invitation.email,
-        subject=f"You are invited to {company.name}",
-        body=(
-            f"Hello{' ' + invitation.name if invitation.name else ''},\n\n"
-            f"You have been invited to join {company.name} as {invitation.role.value} on the "
-            "fleet administration platform.\n\n"
-            f"Choose your password and activate your account here:\n{link}\n\n"
-            f"The link works once and expires on {expires}.\n"
-            "If you did not expect this invitation, you can ignore this mail.\n"
-        ),
+    written = templates.invitation(
+        invitation.locale,
+        name=invitation.name,
+        company=company.name,
+        role=invitation.role,
+        link=link,
+        expires_at=invitation.expires_at,
     )
+    await mail.send(session, kind="invitation", to=invitation.email, mail=written)
 
 
 async def invite_user(
@@ -124,6 +120,7 @@ async def invite_user(
     email: str,
     role: Role,
     name: str = "",
+    locale: Locale | None = None,
     config: InvitationMail,
 ) -> Invitation:
     company = await authorize_company(
@@ -169,6 +166,7 @@ async def invite_user(
         email=address,
         name=display_name,
         role=role,
+        locale=locale or config.default_locale,
         token_hash=token_hash,
         invited_by_id=actor.user_id,
         created_at=now,
@@ -185,7 +183,9 @@ async def invite_user(
             field="email",
             code=ErrorCode.INVITATION_PENDING,
         ) from exc
-    invited = audit.created(email=address, role=role, expiresAt=invitation.expires_at)
+    invited = audit.created(
+        email=address, role=role, locale=invitation.locale, expiresAt=invitation.expires_at
+    )
     audit.record(session, Act.INVITATION_CREATE, actor, invitation, invited, now=now)
     await _send(session, invitation, token, company, config)
     return invitation
@@ -279,6 +279,7 @@ async def accept_invitation(
         email=invitation.email,
         name=display_name,
         role=invitation.role,
+        locale=invitation.locale,
         password_hash=await hash_password_async(password),
     )
     try:

@@ -12,10 +12,17 @@ from email.utils import make_msgid
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.mail import OutboxMessage
+from services.mail_templates import Mail
 
 
 async def enqueue(
-    session: AsyncSession, *, kind: str, to: str, subject: str, body: str
+    session: AsyncSession,
+    *,
+    kind: str,
+    to: str,
+    subject: str,
+    body: str,
+    html: str | None = None,
 ) -> OutboxMessage:
     message = OutboxMessage(
         message_id=make_msgid(idstring=uuid.uuid4().hex, domain="fleet-admin.local"),
@@ -23,7 +30,15 @@ async def enqueue(
         to_address=to,
         subject=subject,
         body_text=body,
+        body_html=html,
     )
     session.add(message)
     await session.flush()
     return message
+
+
+async def send(session: AsyncSession, *, kind: str, to: str, mail: Mail) -> OutboxMessage:
+    """A rendered mail (services/mail_templates.py), both its parts, into the outbox."""
+    return await enqueue(
+        session, kind=kind, to=to, subject=mail.subject, body=mail.text, html=mail.html
+    )

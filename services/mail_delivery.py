@@ -119,6 +119,9 @@ class SmtpTransport:
         mail["Date"] = format_datetime(message.created_at)
         mail["Message-ID"] = message.message_id
         mail.set_content(message.body_text, charset="utf-8")
+        if message.body_html is not None:
+            # multipart/alternative: clients show the HTML, or the text where they cannot.
+            mail.add_alternative(message.body_html, subtype="html", charset="utf-8")
         return mail
 
     async def send(self, message: OutboxMessage) -> None:

@@ -21,9 +21,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from models.account import Account, AccountReminder, AccountState, ReminderKind
 from models.company import Company
 from services import audit, mail
+from services import mail_templates as templates
 from services.account import add_months
 from services.audit import AuditAction as Act
-from services.recipients import superadmin_emails
+from services.recipients import superadmins
 
 DAY = timedelta(days=1)
 
@@ -46,13 +47,6 @@ def due_reminder(expires_at: datetime, now: datetime) -> ReminderKind | None:
         if start <= now < end:
             return kind
     return None
-
-
-_SUBJECTS = {
-    ReminderKind.MONTH_BEFORE: "expires in one month",
-    ReminderKind.WEEK_BEFORE: "expires in one week",
-    ReminderKind.ON_THE_DAY: "expires today",
-}
 
 
 async def send_due_reminders(session: AsyncSession, *, now: datetime) -> int:
@@ -86,19 +80,14 @@ async def send_due_reminders(session: AsyncSession, *, now: datetime) -> int:
             continue  # another scheduler, or this one before a restart, sent it
         reminded = audit.created(reminder=kind, expiresAt=account.expires_at)
         audit.record(session, Act.REMINDER_SEND, audit.SYSTEM, account, reminded, now=now)
-        for address in await superadmin_emails(session, company):
-            await mail.enqueue(
-                session,
-                kind="renewal_reminder",
-                to=address,
-                subject=f"The account {account.name} {_SUBJECTS[kind]}",
-                body=(
-                    f"The account {account.name!r} of {company.name} expires on "
-                    f"{account.expires_at:%Y-%m-%d %H:%M} UTC.\n\n"
-                    "File a renewal application to keep it running for another 12 months; "
-                    "devices of an expired account keep their data, but no new device can "
-                    "be bound to it.\n"
-                ),
+        for recipient in await superadmins(session, company):
+            written = templates.renewal_reminder(
+                recipient.locale,
+                kind=kind,
+                account=account.name,
+                company=company.name,
+                expires_at=account.expires_at,
             )
+            await mail.send(session, kind="renewal_reminder", to=recipient.email, mail=written)
         sent += 1
     return sent

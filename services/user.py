@@ -20,11 +20,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.base import utcnow
 from models.company import Company
-from models.user import PasswordResetToken, Role, User
+from models.user import Locale, PasswordResetToken, Role, User
 from policies.actor import Actor
 from policies.enforcer import Action
 from policies.scope import in_subtree
 from services import audit, events, mail
+from services import mail_templates as templates
 from services.access import authorize_company, require, row_in_scope
 from services.audit import AuditAction as Act
 from services.auth import TokenPair, normalize_email, revoke_all_sessions, start_session
@@ -241,11 +242,21 @@ async def change_own_password(
     return await start_session(session, config=config, user=user)
 
 
-async def update_own_name(session: AsyncSession, *, actor: Actor, name: str) -> User:
+async def update_own_profile(
+    session: AsyncSession, *, actor: Actor, name: str | None = None, locale: Locale | None = None
+) -> User:
+    """Their name and/or the language of their mails; what is omitted stays."""
     user = await _own_user(session, actor)
-    name = clean_name(name)
-    audit.record(session, Act.USER_UPDATE_PROFILE, actor, user, {"name": (user.name, name)})
-    user.name = name
+    changes: dict[str, tuple[object, object]] = {}
+    if name is not None:
+        cleaned = clean_name(name)
+        changes["name"] = (user.name, cleaned)
+        user.name = cleaned
+    if locale is not None:
+        changes["locale"] = (user.locale, locale)
+        user.locale = locale
+    if changes:
+        audit.record(session, Act.USER_UPDATE_PROFILE, actor, user, changes)
     await session.flush()
     return user
 
@@ -294,18 +305,8 @@ async def request_password_reset(
     )
     link = f"{app_base_url}/reset-password?{urlencode({'token': token})}"
     minutes = int(ttl.total_seconds() // 60)
-    await mail.enqueue(
-        session,
-        kind="password_reset",
-        to=user.email,
-        subject="Reset your password",
-        body=(
-            "Someone asked to reset the password of your account on the fleet administration "
-            f"platform.\n\nChoose a new password here (the link works once, for {minutes} "
-            f"minutes):\n{link}\n\nIf it was not you, ignore this mail: your password stays "
-            "as it is.\n"
-        ),
-    )
+    written = templates.password_reset(user.locale, link=link, minutes=minutes)
+    await mail.send(session, kind="password_reset", to=user.email, mail=written)
     await session.flush()
 
 

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from config import Settings
 from models.company import Company, path_segment
-from models.user import Role, User
+from models.user import Locale, Role, User
 from server import token_config
 from services import tokens
 from services.passwords import hash_password
@@ -68,6 +68,7 @@ class Factory:
         *,
         email: str | None = None,
         active: bool = True,
+        locale: Locale = Locale.EN,
     ) -> User:
         async with self.sessionmaker() as session:
             user = User(
@@ -77,6 +78,7 @@ class Factory:
                 role=role,
                 password_hash=password_hash(),
                 is_active=active,
+                locale=locale,
             )
             session.add(user)
             await session.commit()

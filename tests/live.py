@@ -230,13 +230,16 @@ async def ws_client(
     subprotocol: str = "graphql-transport-ws",
     origin: str | None = None,
     ack: bool = True,
+    accept_language: str | None = None,
 ) -> AsyncIterator[WSClient]:
     url = base_url.replace("http://", "ws://") + "/graphql"
-    headers = {"Origin": origin} if origin else None
+    headers = {"Origin": origin} if origin else {}
+    if accept_language is not None:
+        headers["Accept-Language"] = accept_language
     async with connect(
         url,
         subprotocols=[Subprotocol(subprotocol)],
-        additional_headers=headers,
+        additional_headers=headers or None,
         open_timeout=5,
     ) as connection:
         client = WSClient(connection)

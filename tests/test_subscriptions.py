@@ -193,6 +193,24 @@ async def test_out_of_scope_and_unknown_companies_are_not_found(world: World) ->
         assert await error_of(client, malformed) == ["INVALID_ID"]
 
 
+async def test_error_messages_follow_the_connections_language(world: World) -> None:
+    token = world.token(world.customer_user)
+    # The upgrade request's Accept-Language, or connection_init's acceptLanguage over it
+    async with ws_client(world.url, token, accept_language="es-ES, fr;q=0.5") as spanish:
+        sid = await spanish.subscribe(CREDIT, {})
+        [refusal] = (await spanish.receive())["payload"]
+        assert (sid, refusal["extensions"]["code"]) == ("1", "FORBIDDEN")
+        assert refusal["message"] == "Su rol no permite esta acción"
+    async with ws_client(world.url, accept_language="es", ack=False) as french:
+        payload = {"authorization": f"Bearer {token}", "acceptLanguage": "fr"}
+        await french.send({"type": "connection_init", "payload": payload})
+        assert (await french.receive())["type"] == "connection_ack"
+        await french.subscribe(CREDIT, {})
+        [refusal] = (await french.receive())["payload"]
+        assert refusal["extensions"]["code"] == "FORBIDDEN"
+        assert refusal["message"] == "Votre rôle ne permet pas cette action"
+
+
 async def test_a_role_that_may_not_read_the_stream_is_forbidden(world: World) -> None:
     async with ws_client(world.url, world.token(world.customer_user)) as client:
         sid = await client.subscribe(CREDIT, {})

@@ -27,7 +27,7 @@ from config import Settings
 from schema import AppSchema
 from schema.context import Context
 from schema.extensions import INTERNAL_MESSAGE, public_error
-from services import auth, logs, metrics, origin
+from services import auth, locales, logs, metrics, origin
 from services.errors import UnauthenticatedError
 from services.tokens import TokenConfig
 from web.explorer import page_response
@@ -316,6 +316,7 @@ class GraphQLEndpoint:
             request_id=request_id,
             client_address=request.client.host if request.client else None,
             report_cost=self.settings.report_cost or _asks_cost(request),
+            locale=locales.negotiate(request.headers.get("accept-language")),
         )
         header = request.headers.get("authorization")
         if header is None:

@@ -38,7 +38,7 @@ from policies.actor import Actor
 from schema import AppSchema
 from schema.context import Context
 from schema.extensions import INTERNAL_MESSAGE, public_error
-from services import auth, metrics, tokens
+from services import auth, locales, metrics, tokens
 from services.errors import ErrorCode, UnauthenticatedError
 from services.event_hub import EventHub, Outbox
 from services.tokens import TokenConfig, TokenError, TokenType
@@ -144,6 +144,9 @@ class Connection:
         self._closed = False
         self._timers: list[asyncio.TimerHandle] = []
         self._counted = False
+        # Error messages' language: the upgrade request's Accept-Language, or the
+        # connection_init payload's `acceptLanguage` (for clients that cannot set headers).
+        self.locale = locales.negotiate(websocket.headers.get("accept-language"))
 
     # --- the connection -----------------------------------------------------------------
 
@@ -248,6 +251,9 @@ class Connection:
         self._init_received = True
         if payload is not None and not isinstance(payload, dict):
             raise Closing(4400, "connection_init payload must be an object")
+        asked = (payload or {}).get("acceptLanguage")
+        if isinstance(asked, str):
+            self.locale = locales.negotiate(asked)
         token = _token_of(payload or {})
         if token is None:
             raise Closing(
@@ -322,6 +328,7 @@ class Connection:
             actor=self.actor,
             hub=self.endpoint.hub,
             outbox=self.outbox,
+            locale=self.locale,
         )
 
     async def _run_subscription(self, sid: str, payload: dict[str, Any]) -> None:
@@ -351,7 +358,7 @@ class Connection:
                 {
                     "type": "error",
                     "id": sid,
-                    "payload": [_format(public_error(error, self.request_id))],
+                    "payload": [_format(public_error(error, self.request_id, self.locale))],
                 }
             )
         except Exception:  # a fault of ours: report it on this subscription, keep the rest
@@ -377,7 +384,7 @@ class Connection:
                 del self.subscriptions[sid]
 
     def _errors(self, result: ExecutionResult) -> list[dict[str, Any]]:
-        return [_format(public_error(e, self.request_id)) for e in result.errors or []]
+        return [_format(public_error(e, self.request_id, self.locale)) for e in result.errors or []]
 
     def _body(self, result: ExecutionResult) -> dict[str, Any]:
         body: dict[str, Any] = {"data": result.data}

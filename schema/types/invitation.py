@@ -11,7 +11,7 @@ from models import user as models
 from models.base import utcnow
 from resolvers import permissions
 from schema.context import Info
-from schema.enums import InvitationStatus, Role
+from schema.enums import InvitationStatus, Locale, Role
 from schema.errors import ConflictError, NotFoundError, ValidationError
 from schema.types.common import Node
 from schema.types.company import Company
@@ -26,6 +26,9 @@ class Invitation(Node):
         description="The name the user will have unless they give another on accepting."
     )
     role: Role = strawberry.field(description="The role the user will have.")  # type: ignore[valid-type]
+    locale: Locale = strawberry.field(  # type: ignore[valid-type]
+        description="The language of the invitation mail, and the user's once accepted."
+    )
     created_at: datetime = strawberry.field(description="When it was first sent.")
     sent_at: datetime = strawberry.field(
         description="When its current link was sent (changed by `invitationResend`)."

@@ -16,7 +16,7 @@ from resolvers import permissions
 from resolvers.paging import Paging
 from schema.context import Info
 from schema.cost import CONNECTION, Cost
-from schema.enums import Role
+from schema.enums import Locale, Role
 from schema.errors import NotFoundError, ValidationError
 from schema.types.common import After, Before, Connection, First, Last, Node, connection
 from schema.types.company import Company
@@ -34,6 +34,9 @@ class User(Node):
         description="Their role in their company (and so in the companies below it)."
     )
     is_active: bool = strawberry.field(description="False when deactivated: they cannot sign in.")
+    locale: Locale = strawberry.field(  # type: ignore[valid-type]
+        description="The language their mails are written in (set in their profile)."
+    )
     created_at: datetime = strawberry.field(
         description="When the user was created (the invitation accepted)."
     )
