@@ -317,14 +317,51 @@ async def audit_events(request: Request) -> Response:
                         "id": global_id("Company", row["company_id"]),
                         "name": row["company_name"],
                     },
-                    "changes": [
-                        {"field": name, "before": values[0], "after": values[1]}
-                        for name, values in sorted(changes.items())
-                    ],
+                    "changes": sorted(
+                        _change_texts(changes.items()), key=lambda change: change["field"]
+                    ),
                 },
             }
         )
     return json_response({"auditEvents": {"edges": edges, "pageInfo": info}})
+
+
+# How the API shows a stored change (schema/types/audit.py), written out again: identifiers
+# as global IDs under the API's names, a value made of parts one change per part, as text.
+_OBJECTS = {"licenseId": ("license", "License"), "targetAccountId": ("targetAccount", "Account")}
+_RENAMED = {"change": "request"}
+
+
+def _change_texts(items: Any, prefix: str = "") -> list[dict[str, Any]]:
+    found: list[dict[str, Any]] = []
+    for name, (before, after) in items:
+        if isinstance(before, dict) or isinstance(after, dict):
+            old, new = before or {}, after or {}
+            parts = [(key, (old.get(key), new.get(key))) for key in {*old, *new}]
+            found += _change_texts(parts, f"{prefix}{_RENAMED.get(name, name)}.")
+            continue
+        shown, node_type = _OBJECTS.get(name, (_RENAMED.get(name, name), None))
+        found.append(
+            {
+                "field": prefix + shown,
+                "before": _value_text(before, node_type),
+                "after": _value_text(after, node_type),
+            }
+        )
+    return found
+
+
+def _value_text(value: Any, node_type: str | None) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if node_type is not None and isinstance(value, int):
+        return global_id(node_type, value)
+    if isinstance(value, list):
+        texts = (_value_text(item, node_type) for item in value)
+        return ", ".join(text for text in texts if text is not None)
+    return str(value)
 
 
 async def dashboard(request: Request) -> Response:

@@ -207,12 +207,16 @@ def user_rows(
             _days_ago(now, rng, 0, 10) if rng.random() < 0.5 else None,
             created,
             created,
+            # The platform's three languages in turn: derived, so the random sequence (and
+            # every row seeded after) stays what it was before users had a locale.
+            LOCALES[user_id % len(LOCALES)],
         )
 
 
+LOCALES = ("en", "es", "fr")
 USER_COLUMNS = columns(
     "id company_id email name role password_hash is_active auth_epoch last_login_at "
-    "created_at updated_at "
+    "created_at updated_at locale"
 )
 
 

@@ -20,6 +20,8 @@ from bench.inprocess import AUTHORIZATION, LARGE, SMALL, Share, StatementCount
 from bench.load import AUDIT_ROUNDS, CLIENTS, LOGIN_CLIENTS, Latency, Throughput, ms
 from bench.sidebyside import SideBySide
 from bench.sidebyside import table as side_by_side_table
+from bench.sizes import SizeComparison
+from bench.sizes import table as sizes_table
 
 ROOT = Path(__file__).resolve().parent.parent
 REPORT = ROOT / "docs" / "benchmarks.md"
@@ -103,6 +105,8 @@ class Results:
     attack: UnderAttack
     load: list[str]  # the load average (1, 5, 15 min) at each phase: others' work shows here
     side_by_side: list[SideBySide] | None = None  # None: npm missing, PostGraphile not run
+    sizes: list[SizeComparison] | None = None  # None: --small-scale 0
+    small_scale: float = 0.0
     finished: str = field(default_factory=lambda: datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"))
 
 
@@ -232,6 +236,21 @@ def shares_table(results: Results) -> list[str]:
     return lines
 
 
+def sizes_section(results: Results) -> list[str]:
+    if results.sizes is None:
+        return []
+    return [
+        "### Small platform against full",
+        "",
+        "bench/sizes.py: the same variants on a platform seeded at scale "
+        f"{results.small_scale:g} (a database of its own, its own server and baseline), "
+        "API and baseline in turn as above. A plan that flips with the data's size shows here.",
+        "",
+        *sizes_table(results.sizes, results.small_scale),
+        "",
+    ]
+
+
 def peer_section(results: Results) -> list[str]:
     head = ["### Side by side with PostGraphile", ""]
     if results.side_by_side is None:
@@ -285,6 +304,7 @@ def render(results: Results, analysis: str) -> str:
         " | | |",
         "",
         *peer_section(results),
+        *sizes_section(results),
         "### Hostile documents",
         "",
         "bench/hostile.py: each document sent 100 times in a row as the partner's SUPERADMIN; "

@@ -29,7 +29,7 @@ from pathlib import Path
 
 import uvloop
 
-from bench import hostile, peer, sidebyside
+from bench import hostile, peer, sidebyside, sizes
 from bench import seed as seeding
 from bench.audit import BENCH_AUDIT_KEY
 from bench.fixture import connect, discover
@@ -199,6 +199,11 @@ async def run(args: argparse.Namespace) -> Results:
         unaudited_server.stop()
         if postgraphile is not None:
             postgraphile.stop()
+    small = None
+    if args.small_scale > 0:
+        load_average("small platform", load)
+        print("W1-W4, W8 on the small platform ...", flush=True)
+        small = await sizes.measure(url, args.small_scale, latencies, args.iterations, logs)
     return Results(
         fixture=fixture,
         seed=seed_info,
@@ -216,6 +221,8 @@ async def run(args: argparse.Namespace) -> Results:
         refusals=refusals,
         attack=attack,
         side_by_side=side_by_side,
+        sizes=small,
+        small_scale=args.small_scale,
     )
 
 
@@ -226,6 +233,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--reuse", action="store_true", help="measure the last seeded database")
     parser.add_argument("--iterations", type=int, default=200, help="requests per W2-W4 variant")
     parser.add_argument("--seconds", type=float, default=20.0, help="duration of W5 and W6")
+    parser.add_argument(
+        "--small-scale",
+        type=float,
+        default=0.1,
+        help="also measure a platform this size (0: not); bench/sizes.py",
+    )
     parser.add_argument(
         "--side-seconds", type=float, default=5.0, help="16-client run per server and workload"
     )
