@@ -36,7 +36,18 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
         kwargs.setdefault("pool_pre_ping", False)
         kwargs.setdefault("pool_recycle", 1800)
         # asyncpg waits 60 s for a host that does not answer; a server should say so sooner.
-        kwargs.setdefault("connect_args", {"timeout": CONNECT_TIMEOUT_SECONDS})
+        # Custom plans always: asyncpg prepares every statement, and from its sixth execution
+        # PostgreSQL may switch to a generic plan, made for no value in particular. Our lists
+        # filter on a subtree's path range, from one company to the whole platform: a plan for
+        # no particular range was 3-10x slower than the range's own (the W4 dashboard on a
+        # platform a tenth the size, bench/sizes.py). Planning again costs far less.
+        kwargs.setdefault(
+            "connect_args",
+            {
+                "timeout": CONNECT_TIMEOUT_SECONDS,
+                "server_settings": {"plan_cache_mode": "force_custom_plan"},
+            },
+        )
         return create_async_engine(url, **kwargs)
 
     engine = create_async_engine(url, connect_args={"timeout": 30}, **kwargs)
