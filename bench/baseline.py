@@ -457,6 +457,8 @@ def create_app(url: str | None = None) -> Starlette:
             user=parsed.username or "postgres",
             password=parsed.password,
             database=parsed.database,
+            # As the API's connections (models/db.py): a custom plan for each execution.
+            server_settings={"plan_cache_mode": "force_custom_plan"},
             min_size=2,
             max_size=20,
         )
