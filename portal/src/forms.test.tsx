@@ -42,8 +42,7 @@ describe('sign in', () => {
     renderWith(<SignIn />, {
       mocks: [
         {
-          request: { query: (await import('./screens/SignIn')).SIGN_IN },
-          variableMatcher: () => true,
+          request: { query: (await import('./screens/SignIn')).SIGN_IN, variables: () => true },
           result: () => {
             sent += 1;
             return { data: null };
