@@ -9,7 +9,7 @@ NPM_DIRS := portal tests/http_audit tests/apollo_client tests/browser tests/ws_c
 TYPED  := config.py cli.py server.py models policies services schema resolvers web migrations tests bench
 
 .PHONY: install run test lint typecheck pytest schema lock npm-deps clean bench graphiql \
-	portal portal-check portal-test
+	portal portal-check portal-test portal-screenshots
 
 $(STAMP): requirements.lock
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is required (set PYTHON=python3.11)")'
@@ -73,6 +73,10 @@ portal-test: npm-deps
 	@if command -v npm >/dev/null 2>&1; then npm test --prefix portal --silent; \
 	elif [ -n "$$CI" ]; then echo "npm is required for the portal's tests"; exit 1; \
 	else echo "npm not found: the portal's component tests are skipped"; fi
+
+## Refresh the screenshots in docs/portal (the portal's browser test, at 1440 and 375 px)
+portal-screenshots: install npm-deps
+	PORTAL_SCREENSHOTS=docs/portal $(BIN)/pytest -q -p no:randomly tests/test_portal_browser.py
 
 ## Seed PostgreSQL with a full-size platform and benchmark the API against a raw baseline
 ## (writes docs/benchmarks.md; BENCH_DATABASE_URL names the database, dropped first), then
