@@ -139,6 +139,7 @@ def test_the_portal_end_to_end(tmp_path: Path) -> None:
                     "email": INVITEE,
                     "name": "Marta Ruiz",
                     "password": INVITEE_PASSWORD,
+                    "newPassword": "harbour quilt meadow sparrow",
                     "company": "Hotel Sol",
                 },
             )
@@ -191,8 +192,14 @@ def test_the_portal_end_to_end(tmp_path: Path) -> None:
     # the screen).
     assert invitee["buttons"]["invitee"] == ["Search"]
     assert invitee["texts"]["createForms"] == 0
-    assert INVITEE in invitee["texts"]["inviteeFacts"]
-    assert "User" in invitee["texts"]["inviteeFacts"]
+    found = invitee["texts"]
+    assert found["commonPassword"] == "Too common: choose a password that is harder to guess."
+    assert INVITEE in found["inviteeFacts"]
+    assert "User" in found["inviteeFacts"]
+    assert found["inviteeName"] == "Marta Ruiz"
+    assert found["nameSaved"] == "Saved."
+    assert found["wrongCurrent"] == "That is not your current password."
+    assert invitee["steps"][-1] == "signed in with the new password"
     _check_screens(invitee, ("accept-invitation",))
     for name in ("sign-in", "company-tree", "company", "accept-invitation", "profile"):
         for width in (1440, 375):

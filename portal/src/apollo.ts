@@ -69,10 +69,7 @@ export const authLink = new ApolloLink((operation, forward) =>
           if (token === null && !session.active) return from([result]);
           return from(session.renew()).pipe(
             mergeMap((renewed) => {
-              if (renewed === null) {
-                session.expire();
-                return from([result]);
-              }
+              if (renewed === null) return from([result]); // refused (session ended) or offline
               withToken(operation, renewed);
               return forward(operation);
             }),

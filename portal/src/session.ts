@@ -88,7 +88,8 @@ class Session {
     return this.renew();
   }
 
-  /** Renew once (shared by every caller waiting at the same time); null when refused. */
+  /** Renew once (shared by every caller waiting at the same time); null when refused (the
+   * session has then ended) or when the server could not be reached (it goes on). */
   renew(): Promise<string | null> {
     this.refreshing ??= this.sendRefresh().finally(() => {
       this.refreshing = null;
@@ -98,7 +99,10 @@ class Session {
 
   private async sendRefresh(): Promise<string | null> {
     const refreshToken = this.refreshToken;
-    if (refreshToken === null) return null;
+    if (refreshToken === null) {
+      this.expire(); // nothing to renew with: the access token was refused or ran out
+      return null;
+    }
     let answer: { data?: { tokenRefresh?: { __typename: string } & Partial<Tokens> } };
     try {
       const response = await fetch(ENDPOINT, {
