@@ -111,6 +111,9 @@ function Routes() {
   );
 }
 
+/** The language is this browser's choice for now. Once the API stores one per user
+ * (User.locale), pass it to preferredLocale() after sign-in and save the picker's choice with
+ * profileUpdate: the rest of the app reads the locale from I18nContext only. */
 export function App({ client, initialLocale }: { client: ApolloClient; initialLocale?: Locale }) {
   const [locale, setLocale] = useState<Locale>(() => initialLocale ?? preferredLocale());
   const i18n = useMemo(

@@ -1,5 +1,6 @@
-import { act, cleanup, fireEvent, screen, waitFor } from '@testing-library/react';
+import { act, cleanup, fireEvent, renderHook, screen, waitFor } from '@testing-library/react';
 import { afterEach, describe, expect, it } from 'vitest';
+import { useIdempotencyKey } from './forms';
 import { CATALOGS, LOCALES, format } from './i18n';
 import { AcceptInvitation, ACCEPT_INVITATION } from './screens/AcceptInvitation';
 import { ArchiveAction, ARCHIVE, CreateChildForm, CREATE } from './screens/Companies';
@@ -210,5 +211,18 @@ describe('archiving a company', () => {
     const alert = await screen.findByText('Hotel Sol cannot be archived yet:');
     const items = [...(alert.parentElement?.querySelectorAll('li') ?? [])].map((li) => li.dataset['blocker']);
     expect(items).toEqual(['ACTIVE_USERS', 'CHILDREN']);
+  });
+});
+
+describe('idempotency keys', () => {
+  it('stay the same across retries and change once the change went through', () => {
+    const { result, rerender } = renderHook(() => useIdempotencyKey());
+    const first = result.current.key;
+    rerender();
+    expect(result.current.key).toBe(first);
+    expect(first.length).toBeGreaterThan(0);
+    expect(first.length).toBeLessThanOrEqual(100); // the server's limit
+    act(() => result.current.next());
+    expect(result.current.key).not.toBe(first);
   });
 });

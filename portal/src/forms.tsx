@@ -159,6 +159,14 @@ export function useForm<F extends string>(
   };
 }
 
+/** The idempotency key of one intended change (credit moves and grants take one): the same
+ * key for every retry of it, a new one once it succeeded (`next`). A retry after a lost answer
+ * is then applied once by the server, whatever the network did. */
+export function useIdempotencyKey(): { key: string; next: () => void } {
+  const [key, setKey] = useState(() => crypto.randomUUID());
+  return { key, next: () => setKey(crypto.randomUUID()) };
+}
+
 type FieldProps = InputHTMLAttributes<HTMLInputElement> & {
   label: string;
   error?: string | undefined;
