@@ -200,7 +200,7 @@ def test_the_portal_end_to_end(tmp_path: Path) -> None:
     assert found["nameSaved"] == "Saved."
     assert found["wrongCurrent"] == "That is not your current password."
     assert invitee["steps"][-1] == "signed in with the new password"
-    _check_screens(invitee, ("accept-invitation",))
-    for name in ("sign-in", "company-tree", "company", "accept-invitation", "profile"):
+    _check_screens(invitee, ("accept-invitation", "user-company"))
+    for name in ("sign-in", "company-tree", "company", "accept-invitation", "user-company"):
         for width in (1440, 375):
             assert (screenshots / f"{name}-{width}.png").stat().st_size > 5_000

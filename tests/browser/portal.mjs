@@ -301,6 +301,7 @@ try {
       heading(args.company),
     );
     report.buttons.invitee = await actionButtons();
+    await inspect('user-company');
     report.texts.createForms = await page.getByRole('form', { name: 'Create a company under this one' }).count();
     step('invitation accepted');
 
