@@ -3,11 +3,13 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cksum < requirements.lock | cut -d' ' -f1)
-# Node test tools, each a folder with its own package.json and package-lock.json.
-NPM_DIRS := tests/http_audit tests/apollo_client tests/browser tests/ws_client tests/relay tests/schema_lint bench/postgraphile
+# Node folders, each with its own package.json and package-lock.json: the portal's sources, the
+# test tools and the benchmark's peer.
+NPM_DIRS := portal tests/http_audit tests/apollo_client tests/browser tests/ws_client tests/relay tests/schema_lint bench/postgraphile
 TYPED  := config.py cli.py server.py models policies services schema resolvers web migrations tests bench
 
-.PHONY: install run test lint typecheck pytest schema lock npm-deps clean bench graphiql
+.PHONY: install run test lint typecheck pytest schema lock npm-deps clean bench graphiql \
+	portal portal-check portal-test portal-screenshots
 
 $(STAMP): requirements.lock
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is required (set PYTHON=python3.11)")'
@@ -23,8 +25,9 @@ install: $(STAMP)
 run: install
 	$(BIN)/python cli.py run
 
-## The whole suite on SQLite and PostgreSQL, plus ruff and mypy --strict
-test: install npm-deps lint typecheck pytest
+## The whole suite on SQLite and PostgreSQL, plus ruff and mypy --strict, the portal's component
+## tests and the check that its committed build is what its sources build
+test: install npm-deps lint typecheck portal-test portal-check pytest
 
 lint: install
 	$(BIN)/ruff check .
@@ -45,6 +48,35 @@ npm-deps:
 			npm ci --prefix $$dir --no-audit --no-fund --loglevel=error || exit 1; \
 		done; \
 	else echo "npm not found: the tests that drive Node clients will be skipped"; fi
+
+## Rebuild the portal (portal/ → web/static/portal, served at /portal): install from the lock
+## file, generate the typed operations and possibleTypes from schema.graphql, type-check, build
+portal:
+	[ portal/node_modules/.package-lock.json -nt portal/package-lock.json ] || \
+		npm ci --prefix portal --no-audit --no-fund --loglevel=error
+	npm run --prefix portal codegen --silent
+	npm run --prefix portal build --silent
+
+# CI: the committed build and generated files must be exactly what `make portal` makes.
+# Without npm: skipped on a developer machine, failed where CI is set.
+portal-check:
+	@if command -v npm >/dev/null 2>&1; then \
+		$(MAKE) --no-print-directory portal && \
+		git diff --exit-code --stat -- web/static/portal portal/src/gql && \
+		test -z "$$(git status --porcelain --untracked-files=all -- web/static/portal portal/src/gql)" || \
+		{ echo "web/static/portal or portal/src/gql differs from a fresh build: run make portal and commit"; exit 1; }; \
+	elif [ -n "$$CI" ]; then echo "npm is required to check the portal's build"; exit 1; \
+	else echo "npm not found: the portal's build check is skipped"; fi
+
+# The portal's component tests (Vitest, jsdom).
+portal-test: npm-deps
+	@if command -v npm >/dev/null 2>&1; then npm test --prefix portal --silent; \
+	elif [ -n "$$CI" ]; then echo "npm is required for the portal's tests"; exit 1; \
+	else echo "npm not found: the portal's component tests are skipped"; fi
+
+## Refresh the screenshots in docs/portal (the portal's browser test, at 1440 and 375 px)
+portal-screenshots: install npm-deps
+	PORTAL_SCREENSHOTS=docs/portal $(BIN)/pytest -q -p no:randomly tests/test_portal_browser.py
 
 ## Seed PostgreSQL with a full-size platform and benchmark the API against a raw baseline
 ## (writes docs/benchmarks.md; BENCH_DATABASE_URL names the database, dropped first), then

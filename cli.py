@@ -288,6 +288,7 @@ def main(argv: list[str] | None = None) -> int:
         return 1 if problems else 0
     if args.command == "run":
         print(f"GraphiQL: http://{settings.host}:{settings.port}/graphql")
+        print(f"Portal: http://{settings.host}:{settings.port}/portal")
         server.main()
     return 0
 

@@ -59,6 +59,17 @@ def _list(env: dict[str, str], name: str, default: str) -> tuple[str, ...]:
     return tuple(item.strip() for item in raw.split(",") if item.strip())
 
 
+def own_portal_url(host: str, port: int) -> str:
+    """The portal this server serves, as a browser on this machine reaches it: the default of
+    APP_BASE_URL. A server listening on every interface is named by loopback; behind a proxy or
+    on another machine, set APP_BASE_URL to the address people use."""
+    if host in ("", "0.0.0.0", "::"):  # noqa: S104 - compared, not bound
+        host = "127.0.0.1"
+    if ":" in host:
+        host = f"[{host}]"
+    return f"http://{host}:{port}/portal"
+
+
 @dataclass(frozen=True)
 class Settings:
     environment: str = "development"
@@ -93,8 +104,9 @@ class Settings:
     # Who may introspect and get "Did you mean" suggestions: all, policy (the platform's
     # staff, by policies/policy.csv; production's default) or off (schema/introspection.py).
     introspection: str = "all"
-    # Links in mails point at the web client, which calls the API with the token.
-    app_base_url: str = "http://127.0.0.1:3000"
+    # Links in mails point at the web client, which calls the API with the token: by default
+    # the portal this server serves at /portal (web/portal.py).
+    app_base_url: str = "http://127.0.0.1:8000/portal"
     invitation_ttl: timedelta = timedelta(days=7)
     password_reset_ttl: timedelta = timedelta(hours=1)
     smtp_host: str | None = None  # unset: mails are written to the log (development)
@@ -175,12 +187,14 @@ class Settings:
             raise ConfigError(
                 f"AUDIT_RETENTION_DAYS must be at least 1, got {audit_retention_days}"
             )
+        host = env.get("HOST", "127.0.0.1")
+        port = _int(env, "PORT", 8000)
         return cls(
             environment=environment,
             database_url=env.get("DATABASE_URL", f"sqlite+aiosqlite:///{data_dir / 'app.db'}"),
             data_dir=data_dir,
-            host=env.get("HOST", "127.0.0.1"),
-            port=_int(env, "PORT", 8000),
+            host=host,
+            port=port,
             cors_origins=_list(env, "CORS_ORIGINS", ""),
             jwt_key=jwt_key,
             jwt_issuer=env.get("JWT_ISSUER", "fleet-admin"),
@@ -212,7 +226,7 @@ class Settings:
                 "policy" if environment == "production" else "all",
                 ("all", "policy", "off"),
             ),
-            app_base_url=env.get("APP_BASE_URL", "http://127.0.0.1:3000").rstrip("/"),
+            app_base_url=(env.get("APP_BASE_URL") or own_portal_url(host, port)).rstrip("/"),
             invitation_ttl=timedelta(seconds=_int(env, "INVITATION_TTL_SECONDS", 7 * 86400)),
             password_reset_ttl=timedelta(seconds=_int(env, "PASSWORD_RESET_TTL_SECONDS", 3600)),
             smtp_host=env.get("SMTP_HOST") or None,

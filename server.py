@@ -29,7 +29,7 @@ from services.event_hub import EventHub
 from services.jobs import Scheduler
 from services.mail_delivery import MailWorker, transport_for
 from services.tokens import TokenConfig
-from web import explorer, tracing
+from web import explorer, portal, tracing
 from web.graphql_http import GraphQLEndpoint
 from web.graphql_ws import GraphQLWebSocket
 from web.headers import SecurityHeadersMiddleware
@@ -185,6 +185,7 @@ def create_app(
         Route("/graphql", endpoint.handle, methods=["GET", "POST", "PUT", "PATCH", "DELETE"]),
         WebSocketRoute("/graphql", websocket.handle),
         *ops.routes(),
+        *portal.routes(),
     ]
     if settings.graphiql:
         routes.append(Mount(explorer.STATIC_PREFIX, explorer.static_files()))

@@ -64,10 +64,11 @@ def live_settings(tmp_path: Path, **overrides: object) -> Settings:
 
 
 @contextmanager
-def serve(settings: Settings) -> Iterator[str]:
-    """Serves the app; yields its base URL (`http://127.0.0.1:<port>`)."""
+def serve(settings: Settings, port: int = 0) -> Iterator[str]:
+    """Serves the app (on `port`, or one the OS picks); yields its base URL
+    (`http://127.0.0.1:<port>`)."""
     # Bound here and handed to uvicorn, so no other process can take the port in between.
-    sock = _bound_socket()
+    sock = _bound_socket(port)
     port = sock.getsockname()[1]
     server = uvicorn.Server(
         uvicorn.Config(create_app(settings), log_level="warning", lifespan="on")

@@ -15,6 +15,23 @@ def test_defaults_run_on_sqlite_in_the_data_folder(tmp_path: Path) -> None:
     assert settings.graphiql
 
 
+@pytest.mark.parametrize(
+    ("env", "expected"),
+    [
+        ({}, "http://127.0.0.1:8000/portal"),
+        ({"HOST": "0.0.0.0", "PORT": "9000"}, "http://127.0.0.1:9000/portal"),
+        ({"HOST": "::1"}, "http://[::1]:8000/portal"),
+        ({"HOST": "fleet.lan"}, "http://fleet.lan:8000/portal"),
+        ({"APP_BASE_URL": "https://fleet.example.com/portal/"}, "https://fleet.example.com/portal"),
+        ({"APP_BASE_URL": ""}, "http://127.0.0.1:8000/portal"),
+    ],
+)
+def test_mail_links_point_at_this_servers_portal_unless_told_otherwise(
+    tmp_path: Path, env: dict[str, str], expected: str
+) -> None:
+    assert Settings.from_env({"DATA_DIR": str(tmp_path), **env}).app_base_url == expected
+
+
 def test_development_key_is_generated_once_and_kept(tmp_path: Path) -> None:
     first = Settings.from_env({"DATA_DIR": str(tmp_path)}).jwt_key
     second = Settings.from_env({"DATA_DIR": str(tmp_path)}).jwt_key

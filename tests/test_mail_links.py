@@ -26,6 +26,11 @@ async def _deliver(
     assert report.failed == 0
 
 
+def _portal_path(settings: Settings, page: str) -> str:
+    """A page's path below APP_BASE_URL (by default the server's own /portal)."""
+    return urlparse(settings.app_base_url).path + page
+
+
 def _token(link: str, path: str) -> str:
     parsed = urlparse(link)
     assert parsed.path == path, link
@@ -62,7 +67,7 @@ async def test_an_invitation_link_received_by_mail_creates_the_user(
     [message] = await smtp_server.wait_for(1)
     assert message["To"] == "colleague@hotelsol.example"
     [link] = [url for url in links(message) if "accept-invitation" in url]
-    token = _token(link, "/accept-invitation")
+    token = _token(link, _portal_path(settings, "/accept-invitation"))
     accepted = await client(
         "mutation($input: InvitationAcceptInput!) { invitationAccept(input: $input) {"
         " __typename ... on AuthPayload { accessToken } } }",
@@ -100,7 +105,12 @@ async def test_a_reset_link_received_by_mail_sets_the_new_password(
     [link] = [url for url in links(message) if "reset-password" in url]
     reset = await client(
         "mutation($input: PasswordResetInput!) { passwordReset(input: $input) { __typename } }",
-        {"input": {"token": _token(link, "/reset-password"), "newPassword": NEW_PASSWORD}},
+        {
+            "input": {
+                "token": _token(link, _portal_path(settings, "/reset-password")),
+                "newPassword": NEW_PASSWORD,
+            }
+        },
     )
     assert reset.data["passwordReset"]["__typename"] == "OkPayload"
 

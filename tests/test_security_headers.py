@@ -42,6 +42,8 @@ REQUESTS = {
         {"content-type": JSON, "authorization": "Bearer x"},
         b'{"query": "{ me { id } }"}',
     ),
+    "portal page": ("GET", "/portal/accept-invitation?token=x", {}, None),
+    "portal asset": ("GET", "/portal/assets/missing.js", {}, None),
     "health": ("GET", "/health", {}, None),
     "unknown route": ("GET", "/nowhere", {}, None),
     "CORS preflight": (
@@ -64,7 +66,7 @@ async def test_every_response_carries_the_security_headers(
         assert response.headers.get(header) == value, (name, header)
     csp = response.headers["content-security-policy"]
     assert "frame-ancestors 'none'" in csp
-    if name != "explorer page":
+    if name not in ("explorer page", "portal page"):
         assert csp == API_CSP
     assert "strict-transport-security" not in response.headers  # not configured
 
