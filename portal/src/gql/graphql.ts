@@ -16,8 +16,6 @@ export type Scalars = {
   Float: { input: number; output: number; }
   /** Date with time (isoformat) */
   DateTime: { input: string; output: string; }
-  /** The `JSON` scalar type represents JSON values as specified by [ECMA-404](https://ecma-international.org/wp-content/uploads/ECMA-404_2nd_edition_december_2017.pdf). */
-  JSON: { input: any; output: any; }
 };
 
 /** What happened to an account's status or expiry (accountEvents). */
@@ -266,7 +264,7 @@ export type AuditAction =
   | 'USER_DEACTIVATE'
   /** A user reactivated. */
   | 'USER_REACTIVATE'
-  /** A user's profile (name) changed. */
+  /** A user's profile (name, locale) changed. */
   | 'USER_UPDATE_PROFILE';
 
 /** Who acted in an audit event. */
@@ -591,6 +589,15 @@ export type LicenseCreateInput = {
   rank: Scalars['Int']['input'];
 };
 
+/** A language of the platform: the one a user's mails are written in (error messages follow each request's `Accept-Language`). */
+export type Locale =
+  /** English (`en`). */
+  | 'EN'
+  /** Spanish (`es`). */
+  | 'ES'
+  /** French (`fr`). */
+  | 'FR';
+
 /** The credentials to sign in with. */
 export type LoginInput = {
   /** The user's email, any case. */
@@ -638,8 +645,10 @@ export type PaymentMethod =
 
 /** Your own profile. */
 export type ProfileUpdateInput = {
-  /** Your name, 1 to 200 characters. */
-  name: Scalars['String']['input'];
+  /** The language of your mails; omitted: unchanged. */
+  locale?: InputMaybe<Locale>;
+  /** Your name, 1 to 200 characters; omitted: unchanged. */
+  name?: InputMaybe<Scalars['String']['input']>;
 };
 
 /** A user's role, lowest to highest: USER < ADVANCED_USER < ADMINISTRATOR < SUPERADMIN; each may do what the roles below it may. */
@@ -706,6 +715,8 @@ export type UserInviteInput = {
   companyId: Scalars['ID']['input'];
   /** Their email: no user may have it yet, nor a pending invitation. */
   email: Scalars['String']['input'];
+  /** The language of the invitation mail and then of the user's mails; default: the platform's (DEFAULT_LOCALE). */
+  locale?: InputMaybe<Locale>;
   /** Shown in the mail; optional. */
   name?: Scalars['String']['input'];
   /** Their role, at most your own. */

@@ -1,6 +1,13 @@
 
       export type PossibleTypesResultData = {
   "possibleTypes": {
+    "ApplicationRequest": [
+      "DatapointTransferRequest",
+      "ExtensionRequest",
+      "LicenseChangeRequest",
+      "NewAccountRequest",
+      "RenewalRequest"
+    ],
     "ApplicationResult": [
       "ApplicationPayload",
       "NotFoundError",
@@ -155,6 +162,13 @@
 };
       const result: PossibleTypesResultData = {
   "possibleTypes": {
+    "ApplicationRequest": [
+      "DatapointTransferRequest",
+      "ExtensionRequest",
+      "LicenseChangeRequest",
+      "NewAccountRequest",
+      "RenewalRequest"
+    ],
     "ApplicationResult": [
       "ApplicationPayload",
       "NotFoundError",
