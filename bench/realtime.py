@@ -64,6 +64,7 @@ from models.db import create_engine, create_sessionmaker
 from models.user import Role
 from schema.ids import encode_id
 from tests.factories import Factory
+from web import ws_protocol
 
 ROOT = Path(__file__).resolve().parent.parent
 REPORT = ROOT / "docs" / "benchmarks-realtime.md"
@@ -306,11 +307,13 @@ async def run(args: argparse.Namespace) -> Results:
         "LOG_LEVEL": "WARNING",
         "SCHEDULER_INTERVAL_SECONDS": "3600",
     }
-    # As `python server.py` serves them: no permessage-deflate (server.py says why).
-    target = ["server:app", "--ws-per-message-deflate", "false"]
+    # As `python server.py` serves them: no permessage-deflate, uvicorn's sans-I/O WebSocket
+    # protocol made lighter (server.py and web/ws_protocol.py say why).
+    served_as = ["--ws-per-message-deflate", "false", "--ws", ws_protocol.NAME]
+    target = ["server:app", *served_as]
     servers = [Served(name, target, env, logs) for name in ("w7-a", "w7-b")]
     # C: the same app with the change feed's writes skipped (bench/eventless.py).
-    eventless = ["bench.eventless:create_app", "--factory", "--ws-per-message-deflate", "false"]
+    eventless = ["bench.eventless:create_app", "--factory", *served_as]
     servers.append(Served("w7-c", eventless, env, logs))
     database = url
     subscribers: list[Subscriber] = []
