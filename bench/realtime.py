@@ -20,13 +20,16 @@ Measured:
 - memory per idle subscription: the two processes' resident memory with the subscribers
   connected and subscribed (before any event) less before they connected, per subscriber
   (the WebSocket, its connection state and the subscription together);
-- throughput: credit moves by 8 concurrent writers, as fast as they go, three times: through
-  process C, where bench/eventless.py skips the change feed's writes (without events: no
-  events row, no NOTIFY; bench only, production has no such switch), and through process A
-  before the subscribers connect (with events, no subscribers) and with them subscribed
-  (each move then also fans out). The target compares the last with the first. Beside each
-  rate, the CPU each move took: the three servers', this process's (the writers and the
-  1,000 subscribers' clients share its event loop), the PostgreSQL backends' of its
+- throughput: credit moves by 8 concurrent writers, as fast as they go, of three kinds:
+  through process C, where bench/eventless.py skips the change feed's writes (without
+  events: no events row, no NOTIFY; bench only, production has no such switch), and through
+  process A before the subscribers connect (with events, no subscribers) and with them
+  subscribed (each move then also fans out). Each in ROUNDS short rounds alternating with
+  C's (the machine is shared: alternating spreads what else runs over both); C's rounds
+  beside the subscribers are the same rate, since without events they stay idle. The
+  target compares "with the subscribers" with "without events" (all of C's rounds). Beside
+  each rate, the CPU each move took: the three servers', this process's (the writers and
+  the 1,000 subscribers' clients share its event loop), the PostgreSQL backends' of its
   database, and the rest of the machine's (whatever else runs on it).
 
 Writes docs/benchmarks-realtime.md. Nothing outside the loopback interface is contacted;
@@ -74,6 +77,8 @@ MOVE = """mutation W7Move($i: CreditMoveInput!) { creditMove(input: $i) {
   __typename ... on Error { code message } } }"""
 ANALYSIS = "## Analysis"
 WRITERS = 8  # concurrent writers of the throughput runs
+ROUNDS = 3  # of each throughput run, alternating with the run it is compared with
+ROUND_SECONDS = 3.5
 CREDITS = 1_000_000  # granted to each company: enough for every move of the run
 FIRST_AMOUNT = 2  # the latency run's moves: amounts 2, 3, ... (the throughput runs': 1)
 
@@ -98,10 +103,24 @@ class Results:
 
 @dataclass(frozen=True)
 class Rate:
-    """A throughput run: moves per second, and the CPU milliseconds each move took."""
+    """Throughput runs of one kind: the moves, their seconds and the CPU seconds spent."""
 
-    per_second: float
-    cpu_ms: dict[str, float]
+    moves: int
+    seconds: float
+    cpu: dict[str, float]
+
+    @property
+    def per_second(self) -> float:
+        return self.moves / self.seconds if self.seconds else 0.0
+
+    @property
+    def cpu_ms(self) -> dict[str, float]:
+        """CPU milliseconds per move."""
+        return {key: 1000 * value / max(self.moves, 1) for key, value in self.cpu.items()}
+
+    def __add__(self, other: Rate) -> Rate:
+        cpu = {key: self.cpu.get(key, 0.0) + other.cpu.get(key, 0.0) for key in other.cpu}
+        return Rate(self.moves + other.moves, self.seconds + other.seconds, cpu)
 
 
 # The throughput runs, in order: (key, label).
@@ -249,8 +268,7 @@ async def _throughput(
     cpu_after = await _cpu(servers, database)
     spent = {key: cpu_after[key] - cpu_before[key] for key in cpu_before}
     spent["rest"] = spent.pop("machine") - sum(spent.values())
-    per_move = {key: 1000 * value / max(done, 1) for key, value in spent.items()}
-    return Rate(done / elapsed, per_move)
+    return Rate(done, elapsed, spent)
 
 
 def _rss_kib(server: Served) -> int:
@@ -326,15 +344,24 @@ async def run(args: argparse.Namespace) -> Results:
             await _grant(http, a.url, token, company_ids)
             await _throughput(http, c.url, token, pairs, 2.0)  # warm-up: C's pool, statements
 
-            async def measure(key: str, url: str) -> None:
-                print(f"W7 {dict(RUNS)[key]} ...", flush=True)
-                rate = await _throughput(http, url, token, pairs, 10.0, servers, database)
-                results.throughput[key] = rate
-                cpu = ", ".join(f"{k} {v:.2f}" for k, v in rate.cpu_ms.items())
-                print(f"  {rate.per_second:.0f} moves/s; CPU ms per move: {cpu}", flush=True)
+            async def measure(*runs: tuple[str, str]) -> None:
+                """ROUNDS rounds of each run, in turn: the machine is shared, and what else
+                runs on it changes over a run's seconds; alternating spreads that over both."""
+                for _ in range(ROUNDS):
+                    for key, url in runs:
+                        rate = await _throughput(
+                            http, url, token, pairs, ROUND_SECONDS, servers, database
+                        )
+                        found = results.throughput.get(key)
+                        results.throughput[key] = rate if found is None else found + rate
+                for key, _url in runs:
+                    rate = results.throughput[key]
+                    cpu = ", ".join(f"{k} {v:.2f}" for k, v in rate.cpu_ms.items())
+                    print(f"  {dict(RUNS)[key]}: {rate.per_second:.0f} moves/s", flush=True)
+                    print(f"    CPU ms per move: {cpu}", flush=True)
 
-            await measure("eventless", c.url)
-            await measure("alone", a.url)
+            print("W7 throughput without subscribers (C and A in turn) ...", flush=True)
+            await measure(("eventless", c.url), ("alone", a.url))
 
             before = sum(_rss_kib(s) for s in (a, b))
             print(f"W7 connecting {args.subscribers} subscribers ...", flush=True)
@@ -384,7 +411,10 @@ async def run(args: argparse.Namespace) -> Results:
                 flush=True,
             )
 
-            await measure("with", a.url)
+            # Without events, the subscribers stay idle: C's rounds measure the same rate
+            # beside them, in turn with A's (the target's comparison, at the same moments).
+            print("W7 throughput with the subscribers (C and A in turn) ...", flush=True)
+            await measure(("eventless", c.url), ("with", a.url))
     finally:
         for subscriber in subscribers:
             await subscriber.close()
