@@ -141,9 +141,9 @@ def create_app(
         read_sessionmaker=read_sessionmaker,
     )
     # The primary's: the horizon is read from its running transactions (a replica's
-    # pg_stat_activity shows its own sessions only). It only reads: in autocommit on
-    # PostgreSQL (no BEGIN and ROLLBACK round trips around each of its frequent reads).
-    hub = EventHub(primary_reads, settings.database_url)
+    # pg_stat_activity shows its own sessions only). In a transaction, not autocommit:
+    # W7 measured p99 1.6 s instead of 0.07 s with the hub's reads in autocommit.
+    hub = EventHub(sessionmaker, settings.database_url)
     websocket = GraphQLWebSocket(
         schema=schema,
         settings=settings,
