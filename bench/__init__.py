@@ -7,6 +7,7 @@ bench/baseline.py   a bare Starlette + asyncpg + orjson app answering the same J
 bench/workloads.py  the GraphQL documents; bench/fixture.py the rows and requests they use
 bench/load.py       servers as processes, HTTP clients, pgbench
 bench/unaudited.py  BENCH ONLY: the API with its audit writes skipped (W5 without auditing)
+bench/eventless.py  BENCH ONLY: the API with its change-feed writes skipped (W7 without events)
 bench/inprocess.py  statements per request and time in authorization, on the app in-process
 bench/report.py     docs/benchmarks.md; bench/run.py runs it all
 """

@@ -20,8 +20,17 @@ Measured:
 - memory per idle subscription: the two processes' resident memory with the subscribers
   connected and subscribed (before any event) less before they connected, per subscriber
   (the WebSocket, its connection state and the subscription together);
-- throughput: credit moves by 8 concurrent writers, as fast as they go, before the
-  subscribers connect and again with them subscribed (each move then also fans out).
+- throughput: credit moves by 8 concurrent writers, as fast as they go, of three kinds:
+  through process C, where bench/eventless.py skips the change feed's writes (without
+  events: no events row, no NOTIFY; bench only, production has no such switch), and through
+  process A before the subscribers connect (with events, no subscribers) and with them
+  subscribed (each move then also fans out). Each in ROUNDS short rounds alternating with
+  C's (the machine is shared: alternating spreads what else runs over both); C's rounds
+  beside the subscribers are the same rate, since without events they stay idle. The
+  target compares "with the subscribers" with "without events" (all of C's rounds). Beside
+  each rate, the CPU each move took: the three servers', this process's (the writers and
+  the 1,000 subscribers' clients share its event loop), the PostgreSQL backends' of its
+  database, and the rest of the machine's (whatever else runs on it).
 
 Writes docs/benchmarks-realtime.md. Nothing outside the loopback interface is contacted;
 every loop is bounded in count and time; the servers started here are stopped here.
@@ -32,6 +41,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import os
 import random
 import secrets
 import tempfile
@@ -42,6 +52,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import aiohttp
+import asyncpg
 import orjson
 import uvloop
 from sqlalchemy.engine import make_url
@@ -56,6 +67,7 @@ from models.db import create_engine, create_sessionmaker
 from models.user import Role
 from schema.ids import encode_id
 from tests.factories import Factory
+from web import ws_protocol
 
 ROOT = Path(__file__).resolve().parent.parent
 REPORT = ROOT / "docs" / "benchmarks-realtime.md"
@@ -65,6 +77,8 @@ MOVE = """mutation W7Move($i: CreditMoveInput!) { creditMove(input: $i) {
   __typename ... on Error { code message } } }"""
 ANALYSIS = "## Analysis"
 WRITERS = 8  # concurrent writers of the throughput runs
+ROUNDS = 3  # of each throughput run, alternating with the run it is compared with
+ROUND_SECONDS = 3.5
 CREDITS = 1_000_000  # granted to each company: enough for every move of the run
 FIRST_AMOUNT = 2  # the latency run's moves: amounts 2, 3, ... (the throughput runs': 1)
 
@@ -80,12 +94,80 @@ class Results:
     latencies: list[float] = field(default_factory=list)
     expected_messages: int = 0
     kib_per_subscription: float = 0.0
-    throughput_alone: float = 0.0
-    throughput_with: float = 0.0
+    throughput: dict[str, Rate] = field(default_factory=dict)
 
     def p(self, q: float) -> float:
         ordered = sorted(self.latencies)
         return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else float("nan")
+
+
+@dataclass(frozen=True)
+class Rate:
+    """Throughput runs of one kind: the moves, their seconds and the CPU seconds spent."""
+
+    moves: int
+    seconds: float
+    cpu: dict[str, float]
+
+    @property
+    def per_second(self) -> float:
+        return self.moves / self.seconds if self.seconds else 0.0
+
+    @property
+    def cpu_ms(self) -> dict[str, float]:
+        """CPU milliseconds per move."""
+        return {key: 1000 * value / max(self.moves, 1) for key, value in self.cpu.items()}
+
+    def __add__(self, other: Rate) -> Rate:
+        cpu = {key: self.cpu.get(key, 0.0) + other.cpu.get(key, 0.0) for key in other.cpu}
+        return Rate(self.moves + other.moves, self.seconds + other.seconds, cpu)
+
+
+# The throughput runs, in order: (key, label).
+RUNS = (
+    ("eventless", "credit moves without events (process C)"),
+    ("alone", "credit moves with events, without subscribers"),
+    ("with", "credit moves with the subscribers"),
+)
+
+
+def _machine_cpu_seconds() -> float:
+    """Busy CPU time of the whole machine (every core), from /proc/stat."""
+    fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = fields[3] + fields[4]  # idle, iowait
+    return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
+
+
+def _process_cpu_seconds(pid: int) -> float:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:  # ended meanwhile
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def _postgres_cpu_seconds(url: str) -> float:
+    """CPU time so far of the PostgreSQL backends serving the bench's database (the
+    servers' pools: they live through a run)."""
+    connection = await asyncpg.connect(
+        make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+    )
+    try:
+        pids = await connection.fetch(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+            "AND pid <> pg_backend_pid()"
+        )
+    finally:
+        await connection.close()
+    return sum(_process_cpu_seconds(row["pid"]) for row in pids)
+
+
+async def _cpu(servers: Sequence[Served], url: str) -> dict[str, float]:
+    found = {server.name: server.cpu_seconds() for server in servers}
+    found["bench"] = time.process_time()
+    found["postgres"] = await _postgres_cpu_seconds(url) if servers else 0.0
+    found["machine"] = _machine_cpu_seconds()
+    return found
 
 
 class Subscriber:
@@ -163,8 +245,11 @@ async def _throughput(
     token: str,
     pairs: list[tuple[str, str]],
     seconds: float,
-) -> float:
-    """Moves per second by WRITERS concurrent writers, as fast as they go."""
+    servers: Sequence[Served] = (),
+    database: str = "",
+) -> Rate:
+    """Moves per second by WRITERS concurrent writers, as fast as they go, and the CPU
+    per move of each server, of this process and of the rest of the machine."""
     done = 0
     deadline = time.monotonic() + seconds
     rng = random.Random(7)  # noqa: S311 - a benchmark's choice of companies
@@ -176,9 +261,14 @@ async def _throughput(
             if await _move(http, url, token, pair, up) is not None:
                 done += 1
 
+    cpu_before = await _cpu(servers, database)
     started = time.monotonic()
     await asyncio.gather(*(writer() for _ in range(WRITERS)))
-    return done / (time.monotonic() - started)
+    elapsed = time.monotonic() - started
+    cpu_after = await _cpu(servers, database)
+    spent = {key: cpu_after[key] - cpu_before[key] for key in cpu_before}
+    spent["rest"] = spent.pop("machine") - sum(spent.values())
+    return Rate(done, elapsed, spent)
 
 
 def _rss_kib(server: Served) -> int:
@@ -235,30 +325,52 @@ async def run(args: argparse.Namespace) -> Results:
         "LOG_LEVEL": "WARNING",
         "SCHEDULER_INTERVAL_SECONDS": "3600",
     }
-    # As `python server.py` serves them: no permessage-deflate (server.py says why).
-    target = ["server:app", "--ws-per-message-deflate", "false"]
+    # As `python server.py` serves them: no permessage-deflate, uvicorn's sans-I/O WebSocket
+    # protocol made lighter (server.py and web/ws_protocol.py say why).
+    served_as = ["--ws-per-message-deflate", "false", "--ws", ws_protocol.NAME]
+    target = ["server:app", *served_as]
     servers = [Served(name, target, env, logs) for name in ("w7-a", "w7-b")]
+    # C: the same app with the change feed's writes skipped (bench/eventless.py).
+    eventless = ["bench.eventless:create_app", "--factory", *served_as]
+    servers.append(Served("w7-c", eventless, env, logs))
+    database = url
     subscribers: list[Subscriber] = []
     try:
         for server in servers:
             await server.wait_ready()
-        a = servers[0]
+        a, b, c = servers
         connector = aiohttp.TCPConnector(limit=WRITERS + 4)
         async with aiohttp.ClientSession(connector=connector) as http:
             await _grant(http, a.url, token, company_ids)
-            writing = (http, a.url, token, pairs)
-            print("W7 throughput without subscribers ...", flush=True)
-            results.throughput_alone = await _throughput(*writing, 10.0)
-            print(f"  {results.throughput_alone:.0f} moves/s", flush=True)
+            await _throughput(http, c.url, token, pairs, 2.0)  # warm-up: C's pool, statements
 
-            before = sum(_rss_kib(s) for s in servers)
+            async def measure(*runs: tuple[str, str]) -> None:
+                """ROUNDS rounds of each run, in turn: the machine is shared, and what else
+                runs on it changes over a run's seconds; alternating spreads that over both."""
+                for _ in range(ROUNDS):
+                    for key, url in runs:
+                        rate = await _throughput(
+                            http, url, token, pairs, ROUND_SECONDS, servers, database
+                        )
+                        found = results.throughput.get(key)
+                        results.throughput[key] = rate if found is None else found + rate
+                for key, _url in runs:
+                    rate = results.throughput[key]
+                    cpu = ", ".join(f"{k} {v:.2f}" for k, v in rate.cpu_ms.items())
+                    print(f"  {dict(RUNS)[key]}: {rate.per_second:.0f} moves/s", flush=True)
+                    print(f"    CPU ms per move: {cpu}", flush=True)
+
+            print("W7 throughput without subscribers (C and A in turn) ...", flush=True)
+            await measure(("eventless", c.url), ("alone", a.url))
+
+            before = sum(_rss_kib(s) for s in (a, b))
             print(f"W7 connecting {args.subscribers} subscribers ...", flush=True)
             for n in range(args.subscribers):
                 company = company_ids[(n // 2) % companies]
-                server = servers[n % 2]
+                server = (a, b)[n % 2]
                 subscribers.append(await Subscriber.open(server.url, token, company))
             await asyncio.sleep(2.0)  # every subscribe message handled
-            after = sum(_rss_kib(s) for s in servers)
+            after = sum(_rss_kib(s) for s in (a, b))
             results.kib_per_subscription = (after - before) / args.subscribers
             print(f"  {results.kib_per_subscription:.1f} KiB per idle subscription", flush=True)
 
@@ -299,9 +411,10 @@ async def run(args: argparse.Namespace) -> Results:
                 flush=True,
             )
 
-            print("W7 throughput with the subscribers ...", flush=True)
-            results.throughput_with = await _throughput(*writing, 10.0)
-            print(f"  {results.throughput_with:.0f} moves/s", flush=True)
+            # Without events, the subscribers stay idle: C's rounds measure the same rate
+            # beside them, in turn with A's (the target's comparison, at the same moments).
+            print("W7 throughput with the subscribers (C and A in turn) ...", flush=True)
+            await measure(("eventless", c.url), ("with", a.url))
     finally:
         for subscriber in subscribers:
             await subscriber.close()
@@ -312,7 +425,10 @@ async def run(args: argparse.Namespace) -> Results:
 
 
 def render(results: Results) -> str:
-    ratio = results.throughput_with / results.throughput_alone if results.throughput_alone else 0
+    rates = {key: rate.per_second for key, rate in results.throughput.items()}
+    base = rates.get("eventless", 0.0)
+    alone = rates.get("alone", 0.0)
+    ratio = rates.get("with", 0.0) / base if base else 0.0
     p99 = results.p(0.99) * 1000
     rows = [
         ("p50 latency (response to message)", f"{results.p(0.5) * 1000:.1f} ms", "", ""),
@@ -329,13 +445,27 @@ def render(results: Results) -> str:
             "≤ 50 KB",
             "met" if results.kib_per_subscription * 1.024 <= 50 else "**not met**",
         ),
-        ("credit moves without subscribers", f"{results.throughput_alone:.0f}/s", "", ""),
+        (dict(RUNS)["eventless"], f"{base:.0f}/s", "", ""),
         (
-            "credit moves with the subscribers",
-            f"{results.throughput_with:.0f}/s ({ratio:.2f}x)",
+            dict(RUNS)["alone"],
+            f"{alone:.0f}/s ({alone / base if base else 0:.2f}x)",
+            "",
+            "",
+        ),
+        (
+            dict(RUNS)["with"],
+            f"{rates.get('with', 0.0):.0f}/s ({ratio:.2f}x)",
             "≥ 0.9x",
             "met" if ratio >= 0.9 else "**not met**",
         ),
+    ]
+    columns = ("w7-a", "w7-b", "w7-c", "bench", "postgres", "rest")
+    cpu_rows = [
+        f"| {label} | "
+        + " | ".join(f"{results.throughput[key].cpu_ms.get(c, 0.0):.2f}" for c in columns)
+        + " |"
+        for key, label in RUNS
+        if key in results.throughput
     ]
     lines = [
         "# Benchmark W7: subscriptions",
@@ -351,6 +481,15 @@ def render(results: Results) -> str:
         "| measure | value | target | |",
         "|---|---:|---|---|",
         *(f"| {a} | {b} | {c} | {d} |" for a, b, c, d in rows),
+        "",
+        "CPU per move in the throughput runs, in ms: the servers (A and B serve the "
+        "subscribers, A and C the writers), this process (the 8 writers and the subscribers' "
+        "clients), the PostgreSQL backends of the bench's database, and the rest of the "
+        "machine (other work on it: the machine is shared).",
+        "",
+        "| run | A | B | C | bench | PostgreSQL | rest |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+        *cpu_rows,
         "",
     ]
     return "\n".join(lines)

@@ -313,9 +313,11 @@ def position_of(row: Event) -> Position:
     return Position(row.xid, row.id)
 
 
-_NEXT_XID = text("SELECT pg_snapshot_xmax(pg_current_snapshot())::text::bigint")
-# Refreshed per call: pg_stat_activity is otherwise read once per transaction.
-_CLEAR_ACTIVITY = text("SELECT pg_stat_clear_snapshot()")
+# The next transaction id; and pg_stat_activity is refreshed (it is otherwise read once per
+# transaction) for the next statement. One round trip: the hub reads often.
+_NEXT_XID = text(
+    "SELECT pg_snapshot_xmax(pg_current_snapshot())::text::bigint, pg_stat_clear_snapshot()"
+)
 _RUNNING_XIDS = text(
     "SELECT backend_xid::text::bigint FROM pg_stat_activity "
     "WHERE datname = current_database() AND backend_xid IS NOT NULL "
@@ -336,7 +338,6 @@ async def horizon(session: AsyncSession) -> int | None:
     if session.get_bind().dialect.name != "postgresql":
         return None
     upper = int(await session.scalar(_NEXT_XID) or 0)
-    await session.execute(_CLEAR_ACTIVITY)
     running = [int(x) for x in await session.scalars(_RUNNING_XIDS)]
     epoch, low = divmod(upper, _XID_SPAN)
     widened = [(epoch if xid <= low else epoch - 1) * _XID_SPAN + xid for xid in running]

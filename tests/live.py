@@ -36,6 +36,7 @@ import cli
 from config import Settings
 from server import create_app
 from tests.conftest import postgres_required
+from web.ws_protocol import LeanWebSocketProtocol
 
 STARTUP_TIMEOUT = 60.0
 TESTS_DIR = Path(__file__).parent
@@ -70,9 +71,15 @@ def serve(settings: Settings, port: int = 0) -> Iterator[str]:
     # Bound here and handed to uvicorn, so no other process can take the port in between.
     sock = _bound_socket(port)
     port = sock.getsockname()[1]
-    server = uvicorn.Server(
-        uvicorn.Config(create_app(settings), log_level="warning", lifespan="on")
+    # The WebSocket protocol and options `python server.py` serves with.
+    config = uvicorn.Config(
+        create_app(settings),
+        log_level="warning",
+        lifespan="on",
+        ws=LeanWebSocketProtocol,
+        ws_per_message_deflate=False,
     )
+    server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     try:

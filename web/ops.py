@@ -74,6 +74,17 @@ def pool_usage(engine: AsyncEngine) -> tuple[int, int]:
 OPS_PATHS = frozenset({"/livez", "/health", "/readyz", "/version", "/metrics"})
 
 
+def on_metrics_listener(scope: Scope, metrics_port: int | None) -> bool:
+    """Whether the request came in on the METRICS_PORT listener."""
+    server = scope.get("server")
+    return (
+        metrics_port is not None
+        and scope["type"] in ("http", "websocket")
+        and server is not None
+        and server[1] == metrics_port
+    )
+
+
 class MetricsListenerOnly:
     """On the METRICS_PORT listener only the operations endpoints answer: it is meant for
     Prometheus and probes, so the API is not reachable through it (404 for anything else)."""
@@ -83,14 +94,7 @@ class MetricsListenerOnly:
         self.metrics_port = metrics_port
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        server = scope.get("server")
-        if (
-            self.metrics_port is not None
-            and scope["type"] in ("http", "websocket")
-            and server is not None
-            and server[1] == self.metrics_port
-            and scope["path"] not in OPS_PATHS
-        ):
+        if on_metrics_listener(scope, self.metrics_port) and scope["path"] not in OPS_PATHS:
             if scope["type"] == "websocket":
                 await send({"type": "websocket.close", "code": 1008})
                 return
