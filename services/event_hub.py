@@ -210,6 +210,7 @@ class EventHub:
         self._recent: OrderedDict[int, None] = OrderedDict()
         self._listener: Any = None
         self._task: asyncio.Task[None] | None = None
+        self._stopping = False
         self._undo_commit_hook: Callable[[], None] | None = None
         self.delivered = 0
         # With no connection nor subscriber the hub reads nothing (a server without
@@ -220,6 +221,7 @@ class EventHub:
 
     async def start(self) -> None:
         self._loop = asyncio.get_running_loop()
+        self._stopping = False
         async with self._sessionmaker() as session:
             self.position = await events.head(session)
         self._undo_commit_hook = events.on_commit(self.wake)
@@ -232,6 +234,11 @@ class EventHub:
             self._undo_commit_hook()
             self._undo_commit_hook = None
         if self._task is not None:
+            # The flag too, not only the cancel: on Python 3.11 `asyncio.wait_for` loses a
+            # cancel that lands as its awaitable completes (a commit's wake-up at that moment;
+            # fixed in 3.12), and the reader then looped on while this await never returned.
+            self._stopping = True
+            self._wake.set()
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
@@ -285,10 +292,13 @@ class EventHub:
         loop = asyncio.get_running_loop()
         retry = 0.0
         last_read = float("-inf")
-        while True:
+        while not self._stopping:
             timeout = retry or self._poll_interval
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=timeout)
+                async with asyncio.timeout(timeout):  # unlike wait_for, never loses a cancel
+                    await self._wake.wait()
+            if self._stopping:
+                return
             pause = last_read + self._read_spacing - loop.time()
             if pause > 0:  # the commits until then are read with this one's
                 await asyncio.sleep(pause)

@@ -183,6 +183,22 @@ async def test_the_hub_hands_each_event_to_each_matching_subscriber_once(
         await hub.stop()
 
 
+async def test_the_hub_stops_when_a_wake_up_meets_its_cancel(
+    sessionmaker: Maker, migrated: object
+) -> None:
+    """A commit's wake-up that lands as the hub is stopped must not keep its reader running:
+    on Python 3.11 `asyncio.wait_for` loses a cancel that arrives as its awaitable completes,
+    and `stop()` then waited for ever (the suite's one hang)."""
+    url = str(sessionmaker.kw["bind"].url.render_as_string(hide_password=False))
+    for _ in range(20):
+        hub = EventHub(sessionmaker, url, poll_interval=30)
+        await hub.start()
+        await asyncio.sleep(0)  # the reader waits for a wake-up
+        hub.wake()
+        await asyncio.sleep(0)  # the wake-up's wait is done; the reader has not resumed yet
+        await asyncio.wait_for(hub.stop(), timeout=5)
+
+
 def test_a_full_outbox_closes_the_connection_and_stops_growing() -> None:
     closed: list[bool] = []
     outbox = Outbox(3, lambda: closed.append(True))
