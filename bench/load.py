@@ -67,7 +67,38 @@ def free_port() -> int:
         return port
 
 
-class Served:
+class Process:
+    """A server process the benchmark started: its memory and CPU from /proc, and its stop."""
+
+    name: str
+    process: subprocess.Popen[bytes]
+
+    def memory_kib(self) -> dict[str, int]:
+        """VmHWM (peak resident set) and VmRSS of the process, in KiB."""
+        found: dict[str, int] = {}
+        with contextlib.suppress(OSError):
+            for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines():
+                key, _, value = line.partition(":")
+                if key in ("VmHWM", "VmRSS"):
+                    found[key] = int(value.split()[0])
+        return found
+
+    def cpu_seconds(self) -> float:
+        """User and system CPU time the process has used so far."""
+        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=5)
+
+
+class Served(Process):
     """A uvicorn process on a loopback port, stopped by its pid."""
 
     def __init__(self, name: str, target: list[str], env: dict[str, str], logs: Path) -> None:
@@ -94,30 +125,6 @@ class Served:
                             return
                 await asyncio.sleep(0.2)
         raise RuntimeError(f"{self.name} did not start within {within:.0f} s: see {self.log}")
-
-    def memory_kib(self) -> dict[str, int]:
-        """VmHWM (peak resident set) and VmRSS of the process, in KiB."""
-        found: dict[str, int] = {}
-        with contextlib.suppress(OSError):
-            for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines():
-                key, _, value = line.partition(":")
-                if key in ("VmHWM", "VmRSS"):
-                    found[key] = int(value.split()[0])
-        return found
-
-    def cpu_seconds(self) -> float:
-        """User and system CPU time the process has used so far."""
-        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=5)
 
 
 # --- HTTP workloads ---------------------------------------------------------------------------

@@ -31,7 +31,7 @@ import aiohttp
 from sqlalchemy.engine import make_url
 
 from bench.fixture import PAGE, Fixture, connect
-from bench.load import free_port
+from bench.load import Process, free_port
 
 HERE = Path(__file__).resolve().parent / "postgraphile"
 PEER_SQL = HERE / "peer.sql"
@@ -137,7 +137,7 @@ def libpq_url(url: str) -> str:
     return parsed.render_as_string(hide_password=False)
 
 
-class PostGraphile:
+class PostGraphile(Process):
     """The PostGraphile CLI on a loopback port, its output in `logs`, stopped by its pid."""
 
     def __init__(self, url: str, logs: Path) -> None:
@@ -169,28 +169,6 @@ class PostGraphile:
                             return
                 await asyncio.sleep(0.3)
         raise RuntimeError(f"PostGraphile did not start within {within:.0f} s: see {self.log}")
-
-    def cpu_seconds(self) -> float:
-        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-    def memory_kib(self) -> dict[str, int]:
-        found: dict[str, int] = {}
-        with contextlib.suppress(OSError):
-            for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines():
-                key, _, value = line.partition(":")
-                if key in ("VmHWM", "VmRSS"):
-                    found[key] = int(value.split()[0])
-        return found
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=5)
 
 
 @dataclass(frozen=True)

@@ -17,19 +17,22 @@ from __future__ import annotations
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import Protocol
 
 from bench import peer
 from bench.fixture import Fixture, Variant, variants
-from bench.load import CLIENTS, Api, Reply, Sample, Throughput, first_difference, ms, run_clients
+from bench.load import (
+    CLIENTS,
+    Api,
+    Process,
+    Reply,
+    Sample,
+    Throughput,
+    first_difference,
+    ms,
+    run_clients,
+)
 
 SIDES = ("API", "raw", "PostGraphile")
-
-
-class Process(Protocol):
-    name: str
-
-    def cpu_seconds(self) -> float: ...
 
 
 @dataclass
