@@ -17,7 +17,7 @@ from datetime import datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Integer, Select, and_, bindparam, func, join, select, text, update
+from sqlalchemy import Integer, Select, bindparam, func, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
@@ -552,11 +552,17 @@ def _entries_query(
     query = query.order_by(order).limit(bindparam("limit", type_=Integer))
     if not with_actors:
         return query
+    # Each entry's actor and the actor's company by primary key, and whether the viewer may
+    # see the actor as a column: a join on the subtree's range instead let PostgreSQL
+    # misjudge the range (1 company for 1,000) and compare every entry with every user of it.
     place = aliased(Company, name="actor_company")
     within = in_subtree_between(bindparam("actor_path"), bindparam("actor_path_end"), place.path)
-    visible_user = join(User, place, and_(place.id == User.company_id, within))
-    return query.add_columns(*(getattr(User, name) for name in UserRow._fields)).outerjoin(
-        visible_user, User.id == LedgerEntry.actor_id
+    return (
+        query.add_columns(
+            *(getattr(User, name) for name in UserRow._fields), within.label("actor_visible")
+        )
+        .outerjoin(User, User.id == LedgerEntry.actor_id)
+        .outerjoin(place, place.id == User.company_id)
     )
 
 
@@ -607,7 +613,7 @@ async def list_entries(
             EntryRow._make(
                 (
                     *row[:_ACTOR],
-                    None if row[_ACTOR] is None else UserRow._make(row[_ACTOR:]),
+                    UserRow._make(row[_ACTOR:-1]) if row[-1] else None,
                 )
             )
             for row in result
