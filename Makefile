@@ -78,8 +78,9 @@ portal-test: npm-deps
 portal-screenshots: install npm-deps
 	PORTAL_SCREENSHOTS=docs/portal $(BIN)/pytest -q -p no:randomly tests/test_portal_browser.py
 
-## Seed PostgreSQL with a full-size platform and benchmark the API against a raw baseline
-## (writes docs/benchmarks.md; BENCH_DATABASE_URL names the database, dropped first), then
+## Seed PostgreSQL with a full-size platform and benchmark the API against a raw baseline and
+## PostGraphile, then on a platform a tenth the size (writes docs/benchmarks.md;
+## BENCH_DATABASE_URL names the database, dropped first), then
 ## W7: subscribers over two server processes (docs/benchmarks-realtime.md)
 bench: install
 	$(BIN)/python -m bench.run
